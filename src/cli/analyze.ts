@@ -5,25 +5,17 @@
  */
 import { Command } from 'commander';
 import { objectRef } from '../api/resource.js';
-import { TrellisError } from '../common/errors.js';
-import { loadPaths } from '../config/load.js';
 import { analyze } from '../config/analyze/index.js';
 import type { AnalysisMessage } from '../config/analyze/message.js';
 import type { Io } from './main.js';
-import { checkFormat, collect } from './output.js';
+import { checkFormat, loadInput, withInputOptions, type InputOptions } from './output.js';
 
 export function analyzeCommand(io: Io, setCode: (c: number) => void): Command {
-  return new Command('analyze')
-    .description('find problems across objects that per-object validation accepts (istioctl analyze)')
-    .option('-f, --filename <path>', 'file, directory (recursive) or - for stdin; repeatable', collect, [])
-    .option('-n, --namespace <ns>', 'namespace for objects that do not set one', 'default')
-    .option('-o, --output <format>', 'text or json', 'text')
-    .argument('[paths...]', 'more files or directories')
-    .action((paths: string[], opts: { filename: string[]; namespace: string; output: string }) => {
+  const cmd = new Command('analyze').description('find problems across objects that per-object validation accepts (istioctl analyze)');
+  return withInputOptions(cmd, ['text', 'json'])
+    .action((paths: string[], opts: InputOptions) => {
       const format = checkFormat(opts.output, ['text', 'json']);
-      const all = [...opts.filename, ...paths];
-      if (all.length === 0) throw new TrellisError('E_USAGE', 'no input: give files or directories with -f PATH (or -f - for stdin)');
-      const cfg = loadPaths(all, { defaultNamespace: opts.namespace, stdin: io.stdin });
+      const cfg = loadInput(paths, opts, io);
       const messages: AnalysisMessage[] = [];
       for (const f of cfg.failures) {
         messages.push({ code: 'IST0106', level: 'Error', message: `Schema validation error: ${f.field ? f.field + ': ' : ''}${f.message}`, origin: f.object ?? f.file, reference: `${f.file}:${f.line}` });

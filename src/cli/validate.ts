@@ -5,23 +5,16 @@
  */
 import { Command } from 'commander';
 import { objectRef } from '../api/resource.js';
-import { TrellisError } from '../common/errors.js';
-import { loadPaths, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import type { Io } from './main.js';
-import { checkFormat, collect } from './output.js';
+import { checkFormat, loadInput, withInputOptions, type InputOptions } from './output.js';
 
 export function validateCommand(io: Io, setCode: (c: number) => void): Command {
-  return new Command('validate')
-    .description('validate Istio and Kubernetes config files as Istio\'s admission webhook would')
-    .option('-f, --filename <path>', 'file, directory (recursive) or - for stdin; repeatable', collect, [])
-    .option('-n, --namespace <ns>', 'namespace for objects that do not set one', 'default')
-    .option('-o, --output <format>', 'text or json', 'text')
-    .argument('[paths...]', 'more files or directories')
-    .action((paths: string[], opts: { filename: string[]; namespace: string; output: string }) => {
+  const cmd = new Command('validate').description('validate Istio and Kubernetes config files as Istio\'s admission webhook would');
+  return withInputOptions(cmd, ['text', 'json'])
+    .action((paths: string[], opts: InputOptions) => {
       const format = checkFormat(opts.output, ['text', 'json']);
-      const all = [...opts.filename, ...paths];
-      if (all.length === 0) throw new TrellisError('E_USAGE', 'no input: give files or directories with -f PATH (or -f - for stdin)');
-      const cfg = loadPaths(all, { defaultNamespace: opts.namespace, stdin: io.stdin });
+      const cfg = loadInput(paths, opts, io);
       io.out(format === 'json' ? renderJson(cfg) : renderText(cfg));
       const invalid = cfg.failures.length > 0 || cfg.objects.some((o) => !o.valid);
       setCode(invalid ? 1 : 0);

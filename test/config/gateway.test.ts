@@ -4,9 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTexts } from '../../src/config/load.js';
+import { bad, indent, ok, validateOne as check, warns } from '../helpers/kind-check.js';
 
-const indent = (s: string, n: number) => s.split('\n').map((l) => (l ? ' '.repeat(n) + l : l)).join('\n');
 
 /** A Gateway with the given `servers:` list body (YAML, indented as under `servers:`). */
 function gw(servers: string, name = 'gw', extraMeta = ''): string {
@@ -22,32 +21,6 @@ ${extraMeta}spec:
 ${indent(servers, 2)}`;
 }
 
-function check(yaml: string) {
-  const cfg = loadTexts([{ file: 'x.yaml', text: yaml }]);
-  assert.equal(cfg.failures.length, 0, JSON.stringify(cfg.failures));
-  assert.equal(cfg.objects.length, 1);
-  return cfg.objects[0]!;
-}
-
-function ok(yaml: string) {
-  const o = check(yaml);
-  assert.ok(o.valid, `expected valid, got: ${o.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
-  return o;
-}
-
-function bad(yaml: string, field: string, text: string) {
-  const o = check(yaml);
-  assert.ok(!o.valid, 'expected invalid');
-  const hit = o.errors.find((e) => e.field === field && e.message.includes(text));
-  assert.ok(hit, `no error at ${field} containing ${JSON.stringify(text)}; got: ${o.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
-  return o;
-}
-
-function warns(yaml: string, field: string, text: string) {
-  const o = ok(yaml);
-  const hit = o.warnings.find((w) => w.field === field && w.message.includes(text));
-  assert.ok(hit, `no warning at ${field} containing ${JSON.stringify(text)}; got: ${o.warnings.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
-}
 
 const HTTP = `- port: {number: 80, name: http, protocol: HTTP}
   hosts: ["*"]`;

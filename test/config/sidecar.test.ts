@@ -5,9 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadTexts } from '../../src/config/load.js';
+import { bad, indent, ok, validateOne as check, warns } from '../helpers/kind-check.js';
 
-const indent = (s: string, n: number) => s.split('\n').map((l) => (l ? ' '.repeat(n) + l : l)).join('\n');
 
 /** A Sidecar in namespace `prod` with the given spec body (YAML, indented as under `spec:`). */
 function sc(spec: string): string {
@@ -20,32 +19,6 @@ spec:
 ${indent(spec, 2)}`;
 }
 
-function check(yaml: string) {
-  const cfg = loadTexts([{ file: 'x.yaml', text: yaml }]);
-  assert.equal(cfg.failures.length, 0, JSON.stringify(cfg.failures));
-  assert.equal(cfg.objects.length, 1);
-  return cfg.objects[0]!;
-}
-
-function ok(yaml: string) {
-  const o = check(yaml);
-  assert.ok(o.valid, `expected valid, got: ${o.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
-  return o;
-}
-
-function bad(yaml: string, field: string, text: string) {
-  const o = check(yaml);
-  assert.ok(!o.valid, 'expected invalid');
-  const hit = o.errors.find((e) => e.field === field && e.message.includes(text));
-  assert.ok(hit, `no error at ${field} containing ${JSON.stringify(text)}; got: ${o.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
-  return o;
-}
-
-function warns(yaml: string, field: string, text: string) {
-  const o = ok(yaml);
-  const hit = o.warnings.find((w) => w.field === field && w.message.includes(text));
-  assert.ok(hit, `no warning at ${field} containing ${JSON.stringify(text)}; got: ${o.warnings.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
-}
 
 const EGRESS = 'egress:\n- hosts: ["./*", "istio-system/*"]';
 /** One ingress listener; continuation lines of `body` are written indented by 2. */
@@ -125,7 +98,7 @@ test('rule 74: ingress tls', () => {
 test('ingress and inbound connection pools', () => {
   warns(sc(ingress('port: {number: 3306, protocol: TCP}\n  connectionPool: {http: {maxRetries: 3}}')), 'spec.ingress[0].connectionPool.http', 'only TCP settings will apply');
   ok(sc(ingress('port: {number: 9080, protocol: GRPC}\n  connectionPool: {http: {maxRetries: 3}}')));
-  bad(sc(ingress('port: {number: 9080}\n  connectionPool: {}')), 'spec.ingress[0].connectionPool', 'at least one field');
+  bad(sc(ingress('port: {number: 9080}\n  connectionPool: {}')), 'spec.ingress[0].connectionPool', 'must set http or tcp');
   bad(sc('inboundConnectionPool: {tcp: {maxConnections: -1}}'), 'spec.inboundConnectionPool.tcp.maxConnections', 'non-negative');
   bad(sc('inboundConnectionPool: {http: {http2MaxRequests: -5}}'), 'spec.inboundConnectionPool.http.http2MaxRequests', 'non-negative');
   bad(sc('inboundConnectionPool: {http: {h2UpgradePolicy: UPGRADE, useClientProtocol: true}}'), 'spec.inboundConnectionPool.http.useClientProtocol', 'UPGRADE');

@@ -44,3 +44,27 @@ export function assertNoProblemAt(o: ValidatedObject, field: string): void {
   const all = [...o.errors, ...o.warnings].filter((p) => p.field === field);
   assert.equal(all.length, 0, `expected nothing at ${field}, got:\n${describe(o)}`);
 }
+
+/** Indents every non-empty line of `s` by `n` spaces (to nest YAML snippets). */
+export const indent = (s: string, n: number): string => s.split('\n').map((l) => (l ? ' '.repeat(n) + l : l)).join('\n');
+
+/** Validates `yaml` (one object) and asserts it is valid. */
+export function ok(yaml: string): ValidatedObject {
+  const o = validateOne(yaml);
+  assertValid(o);
+  return o;
+}
+
+/** Validates `yaml` and asserts an error at `field` whose message contains `text`. */
+export function bad(yaml: string, field: string, text: string): ValidatedObject {
+  const o = validateOne(yaml);
+  assertError(o, field, text);
+  return o;
+}
+
+/** Validates `yaml` and asserts it is valid with a warning at `field` containing `text`. */
+export function warns(yaml: string, field: string, text: string): ValidatedObject {
+  const o = ok(yaml);
+  assertWarning(o, field, text);
+  return o;
+}

@@ -4,6 +4,9 @@
  * Data only, no logic.
  */
 import type { ServerTLSSettings } from './gateway.js';
+import type { ConnectionPoolSettings } from './destination-rule.js';
+
+export type { ConnectionPoolSettings };
 
 export interface Sidecar {
   workloadSelector?: WorkloadSelector;
@@ -62,31 +65,3 @@ export interface Destination {
   port?: { number?: number };
 }
 
-/** Connection pool limits (the same message as DestinationRule's `trafficPolicy.connectionPool`). */
-export interface ConnectionPoolSettings {
-  tcp?: TCPSettings;
-  http?: HTTPSettings;
-}
-
-export interface TCPSettings {
-  maxConnections?: number;
-  connectTimeout?: string;
-  tcpKeepalive?: { probes?: number; time?: string; interval?: string };
-  maxConnectionDuration?: string;
-  /** `0s` disables the idle timeout. */
-  idleTimeout?: string;
-}
-
-export type H2UpgradePolicy = 'DEFAULT' | 'DO_NOT_UPGRADE' | 'UPGRADE';
-
-export interface HTTPSettings {
-  http1MaxPendingRequests?: number;
-  http2MaxRequests?: number;
-  maxRequestsPerConnection?: number;
-  maxRetries?: number;
-  idleTimeout?: string;
-  h2UpgradePolicy?: H2UpgradePolicy;
-  useClientProtocol?: boolean;
-  maxConcurrentStreams?: number;
-  http2KeepAlive?: { interval?: string; timeout?: string };
-}

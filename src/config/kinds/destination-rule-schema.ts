@@ -4,6 +4,7 @@
  * rules that relate fields live in destination-rule.ts, traffic-policy.ts and load-balancer.ts.
  */
 import { obj, str, enumOf, int32, uint32, uint64, num, bool, dur, durOrZero, arr, map, type Schema } from '../schema.js';
+import { connectionPoolSchema } from './connection-pool.js';
 
 const range = (min: number, max: number): Schema => ({ k: 'int', min, max });
 
@@ -42,27 +43,6 @@ const loadBalancer = obj({
   warmup: obj({ duration: dur(), minimumPercent: num(), aggression: num() }),
 });
 
-const connectionPool = obj({
-  tcp: obj({
-    maxConnections: int32(),
-    connectTimeout: dur(),
-    tcpKeepalive: obj({ probes: uint32(), time: dur(), interval: dur() }),
-    maxConnectionDuration: dur(),
-    idleTimeout: durOrZero(),
-  }),
-  http: obj({
-    http1MaxPendingRequests: int32(),
-    http2MaxRequests: int32(),
-    maxRequestsPerConnection: int32(),
-    maxRetries: int32(),
-    idleTimeout: dur(),
-    h2UpgradePolicy: enumOf('DEFAULT', 'DO_NOT_UPGRADE', 'UPGRADE'),
-    useClientProtocol: bool(),
-    maxConcurrentStreams: int32(),
-    http2KeepAlive: obj({ interval: dur(), timeout: dur() }),
-  }),
-});
-
 const outlierDetection = obj({
   splitExternalLocalOriginErrors: bool(),
   consecutiveLocalOriginFailures: uint32(),
@@ -90,13 +70,13 @@ const clientTls = obj({
 
 const trafficPolicy = obj({
   loadBalancer,
-  connectionPool,
+  connectionPool: connectionPoolSchema,
   outlierDetection,
   tls: clientTls,
   portLevelSettings: arr(obj({
     port: obj({ number: uint32() }),
     loadBalancer,
-    connectionPool,
+    connectionPool: connectionPoolSchema,
     outlierDetection,
     tls: clientTls,
   })),

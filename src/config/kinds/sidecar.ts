@@ -10,7 +10,7 @@ import { arr, enumOf, map, obj, str, uint32 } from '../schema.js';
 import { checkPortName, checkProtocol, checkWorkloadSelector, fqdnError, isDns1123Label, isIPAddress, isValidPort, wildcardDomainError } from '../rules.js';
 import type { IstioEgressListener, IstioIngressListener, OutboundTrafficPolicy, Sidecar, SidecarPort } from '../../api/istio/sidecar.js';
 import { checkServerTls, serverTlsSchema } from './server-tls.js';
-import { checkConnectionPool, connectionPoolSchema } from './sidecar-connection-pool.js';
+import { checkConnectionPool, connectionPoolSchema } from './connection-pool.js';
 import { checkNamespacedHost, isHttpProtocol, isTlsProtocol, UNIX_PREFIX, unixAddressError } from './listener-common.js';
 
 const portSchema = obj({ number: uint32(), protocol: str(), name: str(), targetPort: uint32() });

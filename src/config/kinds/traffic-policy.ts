@@ -10,6 +10,7 @@ import type {
   ClientTLSSettings, ConnectionPoolSettings, OutlierDetection, PortTrafficPolicy, RetryBudget, TrafficPolicy, TunnelSettings,
 } from '../../api/istio/destination-rule.js';
 import { validateLoadBalancer } from './load-balancer.js';
+import { checkConnectionPool } from './connection-pool.js';
 import { checkDurationSyntax, isSet, nonEmpty } from './dr-helpers.js';
 
 const POLICY_FIELDS = 'loadBalancer, connectionPool, outlierDetection, tls, portLevelSettings, tunnel, proxyProtocol, retryBudget';
@@ -36,7 +37,7 @@ export function validateTrafficPolicy(ctx: Ctx, path: Path, tp: TrafficPolicy): 
 /** The four settings a port-level policy shares with the whole policy. */
 function validatePortFields(ctx: Ctx, path: Path, p: PortTrafficPolicy | TrafficPolicy): void {
   if (isSet(p.outlierDetection)) validateOutlierDetection(ctx, [...path, 'outlierDetection'], p.outlierDetection);
-  if (isSet(p.connectionPool)) validateConnectionPool(ctx, [...path, 'connectionPool'], p.connectionPool);
+  checkConnectionPool(ctx, [...path, 'connectionPool'], p.connectionPool);
   if (isSet(p.loadBalancer)) validateLoadBalancer(ctx, [...path, 'loadBalancer'], p.loadBalancer, p.outlierDetection);
   if (isSet(p.tls)) validateClientTls(ctx, [...path, 'tls'], p.tls);
 }
@@ -62,33 +63,6 @@ function validatePortLevelSettings(ctx: Ctx, path: Path, list: readonly (PortTra
     }
     validatePortFields(ctx, at, p);
   });
-}
-
-function nonNegative(ctx: Ctx, path: Path, name: string, v: number | null | undefined): void {
-  if (typeof v === 'number' && v < 0) ctx.error(path, `${name} must be zero or positive, got ${v}`);
-}
-
-function validateConnectionPool(ctx: Ctx, path: Path, cp: ConnectionPoolSettings): void {
-  if (!isSet(cp.http) && !isSet(cp.tcp)) {
-    ctx.error(path, 'connectionPool must set http or tcp settings (or both); remove it if there is nothing to set');
-    return;
-  }
-  const http = cp.http;
-  if (isSet(http)) {
-    const hp = [...path, 'http'];
-    for (const f of ['http1MaxPendingRequests', 'http2MaxRequests', 'maxRequestsPerConnection', 'maxRetries', 'maxConcurrentStreams'] as const) {
-      nonNegative(ctx, [...hp, f], f, http[f]);
-    }
-    if (http.h2UpgradePolicy === 'UPGRADE' && http.useClientProtocol === true) {
-      ctx.error([...hp, 'useClientProtocol'], 'useClientProtocol must not be true when h2UpgradePolicy is UPGRADE; set one of them only');
-    }
-    const ka = http.http2KeepAlive;
-    if (isSet(ka)) {
-      if (!isSet(ka.interval)) ctx.error([...hp, 'http2KeepAlive', 'interval'], 'http2KeepAlive needs an interval between pings, e.g. interval: 30s');
-      if (!isSet(ka.timeout)) ctx.error([...hp, 'http2KeepAlive', 'timeout'], 'http2KeepAlive needs a timeout to wait for a ping reply, e.g. timeout: 10s');
-    }
-  }
-  if (isSet(cp.tcp)) nonNegative(ctx, [...path, 'tcp', 'maxConnections'], 'maxConnections', cp.tcp.maxConnections);
 }
 
 function validateOutlierDetection(ctx: Ctx, path: Path, od: OutlierDetection): void {
