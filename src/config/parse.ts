@@ -6,9 +6,10 @@
  * handle) or a `ParseFailure` (bad YAML, or no apiVersion/kind/name). It never throws on bad
  * input. Field-to-line lookups walk the YAML node tree lazily, only when a problem is reported.
  */
-import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, isPair, visit, Scalar, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isSeq, isScalar, isPair, visit, Scalar, type Document, type Node } from 'yaml';
 import type { ObjectMeta, RawObject } from '../api/resource.js';
 import { apiGroup, groupOf, isKnownKind } from '../api/resource.js';
+import { composeDocuments } from './yaml-docs.js';
 
 export interface Skipped {
   apiVersion: string;
@@ -90,13 +91,14 @@ export function parseText(file: string, text: string, opts: ParseOptions = {}): 
   const lc = new LineCounter();
   let docs;
   try {
-    docs = parseAllDocuments(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+    docs = composeDocuments(text, lc, (kind) => kind !== 'List' && !isKnownKind(kind), (d) => {
+      res.skipped.push({ apiVersion: d.apiVersion ?? '', kind: d.kind, namespace: d.namespace || defaultNs, name: d.name ?? '', file, line: d.line, reason: `kind ${d.kind} is not handled by Trellis` });
+    });
   } catch (e) {
     res.failures.push({ file, line: 1, field: '', message: `cannot parse: ${(e as Error).message}` });
     return res;
   }
-  const list = Array.isArray(docs) ? docs : [docs];
-  for (const doc of list) {
+  for (const doc of docs) {
     const startLine = doc.contents?.range ? lc.linePos(doc.contents.range[0]).line : 1;
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {

@@ -113,3 +113,31 @@ test('an IPv6 address ending in ":" inside a flow list is a string, as kubectl r
   const r = parseText('se.yaml', 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: s}\nspec:\n  addresses: [1.2.3.4, 001:db8::]\n');
   assert.deepEqual((r.objects[0]!.body.spec as { addresses: string[] }).addresses, ['1.2.3.4', '001:db8::']);
 });
+
+test('foreign documents are skipped without composing them, whatever separates the documents', () => {
+  const text = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: x.networking.istio.io}
+spec: {a: 1, a: 2}
+...
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: "quoted"
+  namespace: 'ns2'
+---
+apiVersion: v1
+kind: Service
+metadata: {name: svc}
+spec: {ports: [{port: 80}]}
+`;
+  const r = parseText('f.yaml', text);
+  assert.deepEqual(r.failures, []);
+  assert.deepEqual(r.skipped.map((s) => [s.kind, s.namespace, s.name, s.line]), [
+    ['CustomResourceDefinition', 'default', 'x.networking.istio.io', 1],
+    ['Secret', 'ns2', 'quoted', 7],
+  ]);
+  assert.deepEqual(r.objects.map((o) => [o.kind, o.metadata.name, o.origin.line]), [['Service', 'svc', 13]]);
+  assert.equal(r.objects[0]!.lineOf(['spec', 'ports', 0, 'port']), 16);
+});
