@@ -54,6 +54,32 @@ function listNames(names: readonly string[]): string {
   return names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
 }
 
+/** Edit distance, capped: only small distances matter for suggestions. */
+function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The known name closest to a misspelt one (case-insensitive match, or at most 2 edits). */
+function closest(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = k.toLowerCase() === lower ? 0 : distance(name, k);
+    if (d < bestD) { best = k; bestD = d; }
+  }
+  return best;
+}
+
 /** Checks `value` against `schema`, reporting to `ctx` at `path`. Returns true when no error. */
 export function checkSchema(schema: Schema, value: unknown, path: Path, ctx: Ctx): boolean {
   const before = ctx.errorCount;
@@ -70,7 +96,8 @@ function walk(schema: Schema, value: unknown, path: Path, ctx: Ctx): void {
       if (typeof value !== 'string') {
         ctx.error(path, `must be a string, got ${typeName(value)}`);
       } else if (schema.enum && !schema.enum.includes(value)) {
-        ctx.error(path, `unknown value ${JSON.stringify(value)}; valid values are: ${schema.enum.join(', ')}`);
+        const near = closest(value, schema.enum);
+        ctx.error(path, `unknown value ${JSON.stringify(value)}; ${near ? `did you mean ${JSON.stringify(near)}? ` : ''}valid values are: ${schema.enum.join(', ')}`);
       }
       return;
     case 'int':
@@ -131,7 +158,8 @@ function walk(schema: Schema, value: unknown, path: Path, ctx: Ctx): void {
         const f = Object.prototype.hasOwnProperty.call(schema.fields, k) ? schema.fields[k] : undefined;
         if (f) walk(f, v, [...path, k], ctx);
         else if (!schema.open) {
-          ctx.error([...path, k], `unknown field ${JSON.stringify(k)}; valid fields here are: ${listNames(Object.keys(schema.fields))}`);
+          const near = closest(k, Object.keys(schema.fields));
+          ctx.error([...path, k], `unknown field ${JSON.stringify(k)}; ${near ? `did you mean ${JSON.stringify(near)}? ` : ''}valid fields here are: ${listNames(Object.keys(schema.fields))}`);
         }
       }
       return;

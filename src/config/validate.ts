@@ -95,5 +95,8 @@ export function validateObject(obj: RawObject): ValidatedObject {
     const problem: Problem = { severity: p.severity, field: formatPath(p.path), message: p.message, line: obj.lineOf(p.path) };
     (p.severity === 'error' ? errors : warnings).push(problem);
   }
+  const byLine = (a: Problem, b: Problem) => (a.line ?? 0) - (b.line ?? 0);
+  errors.sort(byLine);
+  warnings.sort(byLine);
   return { raw: obj, valid: errors.length === 0, errors, warnings };
 }

@@ -48,9 +48,12 @@ const BUILTIN_GATEWAYS = [
   { name: 'istio-ingressgateway', labels: { istio: 'ingressgateway', app: 'istio-ingressgateway' } },
   { name: 'istio-egressgateway', labels: { istio: 'egressgateway', app: 'istio-egressgateway' } },
 ];
+// The built-in gateways' Service ports: 80 and 443 as Istio's default profile, plus 15443, the
+// east-west port (SNI, AUTO_PASSTHROUGH) that DESIGN.md lists and the multi-cluster guide uses.
 const BUILTIN_PORTS: ServicePortInfo[] = [
   { number: 80, name: 'http2', protocol: 'TCP', targetPort: 8080 },
   { number: 443, name: 'https', protocol: 'TCP', targetPort: 8443 },
+  { number: 15443, name: 'tls', protocol: 'TCP', targetPort: 15443 },
 ];
 
 function strMap(v: unknown): Record<string, string> {
