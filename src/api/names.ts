@@ -56,9 +56,45 @@ export function sidecarRouteName(port: number): string {
   return String(port);
 }
 
-/** Gateway HTTP route configuration: `http.PORT` (`https.PORT.NAME.GATEWAY.NS` for HTTPS servers). */
-export function gatewayRouteName(port: number): string {
-  return `http.${port}`;
+/**
+ * Gateway HTTP route configuration: `http.PORT` (`http.PORT.BIND` for servers with a bind
+ * address); PORT is the port the gateway listens on (the Service's targetPort, see Istio's
+ * gateway port translation). HTTPS servers use `gatewayHttpsRouteName`.
+ */
+export function gatewayRouteName(port: number, bind?: string): string {
+  return bind ? `http.${port}.${bind}` : `http.${port}`;
+}
+
+/**
+ * Istio's config path in route/cluster metadata (`filterMetadata.istio.config`):
+ * `/apis/networking.istio.io/v1/namespaces/NS/virtual-service/NAME`.
+ */
+export function istioConfigPath(kind: string, namespace: string, name: string): string {
+  const kebab = kind.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return `/apis/networking.istio.io/v1/namespaces/${namespace}/${kebab}/${name}`;
+}
+
+/** Reads back `istioConfigPath`: kind in kebab case (`virtual-service`), namespace, name. */
+export function parseIstioConfigPath(path: string): { kind: string; namespace: string; name: string } | undefined {
+  const m = /^\/apis\/[^/]+\/[^/]+\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
+  return m ? { namespace: m[1]!, kind: m[2]!, name: m[3]! } : undefined;
+}
+
+/**
+ * Route configuration of a gateway HTTPS server that terminates TLS (SIMPLE/MUTUAL):
+ * `https.PORT.PORTNAME.GATEWAY.NAMESPACE`, PORT being the server's port as written (Istio's
+ * gatewayRDSRouteName; HTTP servers share `gatewayRouteName(targetPort)` instead).
+ */
+export function gatewayHttpsRouteName(port: number, portName: string, gateway: string, gatewayNamespace: string): string {
+  return `https.${port}.${portName}.${gateway}.${gatewayNamespace}`;
+}
+
+/**
+ * The SNI-DNAT cluster of an AUTO_PASSTHROUGH gateway server: `outbound_.PORT_.SUBSET_.HOST`
+ * (Istio's BuildDNSSrvSubsetKey), which is also the SNI a remote sidecar sends.
+ */
+export function sniDnatClusterName(hostname: string, port: number, subset = ''): string {
+  return `outbound_.${port}_.${subset}_.${hostname}`;
 }
 
 export function virtualHostName(host: string, port: number): string {

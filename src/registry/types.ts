@@ -82,6 +82,11 @@ export interface Endpoint {
   healthy: boolean;
   /** Whether the workload runs a sidecar (Istio's `tlsMode` label: istio vs disabled). */
   sidecar: boolean;
+  /**
+   * For hostname addresses of DNS services: the IPs the DNS cache last resolved (informational;
+   * DNS clusters keep the hostname). Added by the registry; optional.
+   */
+  resolvedAddresses?: readonly string[];
 }
 
 export interface Workload {

@@ -7,7 +7,7 @@
  * and never reports anything itself.
  */
 import type { RawObject } from '../../api/resource.js';
-import { CLUSTER_DOMAIN, exportScopes, hostCandidates, hostsMatch, isWildcard, visibleFrom } from './hosts.js';
+import { SVC_DOMAIN as CLUSTER_DOMAIN, exportScopes, hostCandidates, hostsMatch, isWildcard, visibleFrom } from '../../common/hosts.js';
 import { list, specOf, type KubeServiceSpec, type ServiceEntrySpec } from './specs.js';
 
 export interface ServicePortInfo {

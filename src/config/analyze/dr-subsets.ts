@@ -8,7 +8,7 @@
  */
 import type { RawObject } from '../../api/resource.js';
 import type { AnalysisContext, ServiceInfo } from './context.js';
-import { isEmptySelector, isWildcard, lookupScopes, selects } from './hosts.js';
+import { isEmptySelector, isWildcard, lookupScopes, selects } from '../../common/hosts.js';
 import type { AnalysisMessage } from './message.js';
 import { list, message, specOf, type DestinationRuleSpec } from './specs.js';
 

@@ -8,7 +8,7 @@
  */
 import type { RawObject } from '../../api/resource.js';
 import type { AnalysisContext, Workload } from './context.js';
-import { isEmptySelector, selectorString, selects } from './hosts.js';
+import { isEmptySelector, selectorString, selects } from '../../common/hosts.js';
 import type { AnalysisMessage } from './message.js';
 import { fullName, list, message, specOf, type GatewaySpec } from './specs.js';
 

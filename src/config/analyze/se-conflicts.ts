@@ -7,7 +7,7 @@
  */
 import type { RawObject } from '../../api/resource.js';
 import type { AnalysisContext } from './context.js';
-import { exportScopes } from './hosts.js';
+import { exportScopes } from '../../common/hosts.js';
 import type { AnalysisMessage } from './message.js';
 import { fullName, list, message, specOf, type ServiceEntrySpec } from './specs.js';
 

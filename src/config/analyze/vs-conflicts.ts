@@ -7,7 +7,7 @@
  */
 import type { RawObject } from '../../api/resource.js';
 import type { AnalysisContext } from './context.js';
-import { exportScopes, hostsMatch, toFqdn } from './hosts.js';
+import { exportScopes, hostsMatch, toFqdn } from '../../common/hosts.js';
 import type { AnalysisMessage } from './message.js';
 import { fullName, list, message, specOf, type VirtualServiceSpec } from './specs.js';
 import { MESH_GATEWAY } from './vs-gateways.js';

@@ -7,7 +7,7 @@
  */
 import type { RawObject } from '../../api/resource.js';
 import type { AnalysisContext, ServiceInfo } from './context.js';
-import { exportScopes, hostCandidates, hostsMatch, lookupScopes, visibleFrom } from './hosts.js';
+import { exportScopes, hostCandidates, hostsMatch, lookupScopes, visibleFrom } from '../../common/hosts.js';
 import type { AnalysisMessage } from './message.js';
 import { list, message, specOf, type Destination, type DestinationRuleSpec, type VirtualServiceSpec } from './specs.js';
 

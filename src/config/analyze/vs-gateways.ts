@@ -8,7 +8,7 @@
 import type { RawObject } from '../../api/resource.js';
 import type { AnalysisContext } from './context.js';
 import { gatewayKey } from './context.js';
-import { hostsMatch } from './hosts.js';
+import { hostsMatch } from '../../common/hosts.js';
 import type { AnalysisMessage } from './message.js';
 import { fullName, list, message, specOf, type GatewaySpec, type VirtualServiceSpec } from './specs.js';
 

@@ -1,15 +1,20 @@
 /**
- * Host names, exportTo scopes and label selectors as Istio's analyzers treat them: short-name
- * expansion, wildcard matching, visibility of an exported object from a namespace, and the
- * Kubernetes `k=v,k2=v2` rendering of a selector. Pure functions; no knowledge of the index.
+ * Host names, exportTo scopes and label selectors with Istio's semantics, shared by the analyzer
+ * and the model: short-name expansion (`reviews` → `reviews.NS.svc.cluster.local`), wildcard
+ * matching (`host.Name.Matches` and `SubsetOf`), exportTo normalisation and visibility, and label
+ * selection. Pure functions on strings and maps; no knowledge of any index or config kind.
  */
 
-export const CLUSTER_DOMAIN = 'svc.cluster.local';
+/** The DNS suffix of Kubernetes service names: `NAME.NAMESPACE.svc.cluster.local`. */
+export const SVC_DOMAIN = 'svc.cluster.local';
 
-/** A short name (no dot, not a wildcard) is expanded in `ns`; anything else is kept as written. */
+/**
+ * Istio's `ResolveShortnameToFQDN`: a short name (no dot, not a wildcard) is expanded in `ns`;
+ * anything else is kept as written.
+ */
 export function toFqdn(host: string, ns: string): string {
   if (host.startsWith('*') || host.includes('.')) return host;
-  return `${host}.${ns}.${CLUSTER_DOMAIN}`;
+  return `${host}.${ns}.${SVC_DOMAIN}`;
 }
 
 /**
@@ -21,7 +26,7 @@ export function hostCandidates(host: string, ns: string): string[] {
   const first = toFqdn(host, ns);
   const parts = host.split('.');
   if (!host.startsWith('*') && parts.length === 2 && parts.every((p) => p !== '')) {
-    return [first, `${host}.${CLUSTER_DOMAIN}`];
+    return [first, `${host}.${SVC_DOMAIN}`];
   }
   return [first];
 }
@@ -42,6 +47,16 @@ export function hostsMatch(a: string, b: string): boolean {
   return a === b;
 }
 
+/**
+ * Istio's `host.Name.SubsetOf`: every name `a` denotes is also denoted by `b`
+ * (`x.a.com` ⊆ `*.a.com`, `*.b.a.com` ⊆ `*.a.com`, anything ⊆ `*`; `*.a.com` ⊄ `x.a.com`).
+ */
+export function hostSubsetOf(a: string, b: string): boolean {
+  if (b === '*') return true;
+  if (isWildcard(b)) return a.endsWith(b.slice(1)) && (!isWildcard(a) || a.length >= b.length);
+  return !isWildcard(a) && a === b;
+}
+
 /** Normalises an exportTo list: empty means everywhere (`*`), `.` means the object's namespace. */
 export function exportScopes(exportTo: readonly string[] | null | undefined, ns: string): string[] {
   if (!exportTo || exportTo.length === 0) return ['*'];
@@ -58,19 +73,22 @@ export function visibleFrom(scopes: readonly string[], from: string): boolean {
 }
 
 /** True when every `key: value` of `selector` is among `labels` (an empty selector selects all). */
-export function selects(selector: Record<string, string> | null | undefined, labels: Record<string, string>): boolean {
+export function selects(
+  selector: Readonly<Record<string, string>> | null | undefined,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   if (!selector) return true;
   for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
   return true;
 }
 
 /** `a=b,c=d`, keys sorted, as Kubernetes prints a selector. */
-export function selectorString(selector: Record<string, string> | null | undefined): string {
+export function selectorString(selector: Readonly<Record<string, string>> | null | undefined): string {
   if (!selector) return '';
   return Object.keys(selector).sort().map((k) => `${k}=${selector[k]}`).join(',');
 }
 
-export function isEmptySelector(selector: Record<string, string> | null | undefined): boolean {
+export function isEmptySelector(selector: Readonly<Record<string, string>> | null | undefined): boolean {
   return !selector || Object.keys(selector).length === 0;
 }
 
