@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { TrellisError } from '../common/errors.js';
 import { validateCommand } from './validate.js';
 import { analyzeCommand } from './analyze.js';
+import { explainCommand } from './explain.js';
+import { proxyConfigCommand } from './proxy-config.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -27,7 +29,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
   const setCode = (c: number) => { code = c; };
-  for (const cmd of [validateCommand(io, setCode), analyzeCommand(io, setCode)]) {
+  for (const cmd of [validateCommand(io, setCode), analyzeCommand(io, setCode), proxyConfigCommand(io, setCode), explainCommand(io, setCode)]) {
     program.addCommand(cmd.copyInheritedSettings(program));
   }
   try {

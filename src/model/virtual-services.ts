@@ -49,7 +49,9 @@ export class VirtualServiceIndex {
   constructor(readonly all: readonly VS[]) {
     const push = (m: Map<string, VS[]>, k: string, vs: VS) => {
       const list = m.get(k);
-      if (list) { if (!list.includes(vs)) list.push(vs); } else m.set(k, [vs]);
+      // A repeat can only come from the same VirtualService (two gateway names or scopes giving one
+      // key), so it is the last entry: checking that, not the whole list, keeps this linear.
+      if (list) { if (list[list.length - 1] !== vs) list.push(vs); } else m.set(k, [vs]);
     };
     for (const vs of all) {
       const scopes = exportScopes(vs.spec.exportTo, vs.namespace);

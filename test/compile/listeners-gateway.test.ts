@@ -1,6 +1,6 @@
 /**
  * The listener compiler for gateways and for TCP/TLS/sniffed service ports, tested by simulation
- * (listeners-sim.ts): seed 003's ingress and seed 000's egress gateway (server port 80 → the
+ * (proxy-adapters.ts over src/proxy/listener): seed 003's ingress and seed 000's egress gateway (server port 80 → the
  * gateway Service's targetPort 8080), HTTPS termination by SNI with SDS credentials, TLS
  * passthrough, AUTO_PASSTHROUGH, TCP servers; VIP_PORT tcp_proxy listeners, weighted TCP routes,
  * SNI-matched TLS routes and protocol sniffing on sidecars.
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HttpConnectionManagerAny, TcpProxyAny } from '../../src/api/envoy/listener.js';
 import { snapshotFrom } from '../helpers/snapshot.js';
-import { compile, inbound, names, outbound, outcome, pickChain, vip } from './listeners-sim.js';
+import { compile, inbound, names, outbound, outcome, pickChain, vip } from './proxy-adapters.js';
 
 describe('gateway listeners', () => {
   it('seed 003: the ingress gateway listens on 0.0.0.0_8080 (Service 80 → 8080) with RDS http.8080', () => {

@@ -1,5 +1,5 @@
 /**
- * The listener compiler for sidecars, tested by simulation (listeners-sim.ts): seed 001's
+ * The listener compiler for sidecars, tested by simulation (proxy-adapters.ts over src/proxy/listener): seed 001's
  * outbound HTTP listener and RDS name, the virtual listeners, Sidecar scoping with REGISTRY_ONLY
  * and ALLOW_ANY, and the inbound chains of a Deployment behind a Service.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HttpConnectionManagerAny } from '../../src/api/envoy/listener.js';
 import { snapshotFrom } from '../helpers/snapshot.js';
-import { compile, inbound, names, outbound, vip } from './listeners-sim.js';
+import { compile, inbound, names, outbound, vip } from './proxy-adapters.js';
 
 // ---- seeds ----------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import { compileRoutes } from '../../src/compile/routes/index.js';
 import type { RouteConfiguration } from '../../src/api/envoy/route.js';
 import type { Proxy, Snapshot } from '../../src/model/types.js';
 import { proxyFor, snapshotFrom } from '../helpers/snapshot.js';
-import { simulate, target } from '../helpers/route-sim.js';
+import { simulate, target } from './proxy-adapters.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

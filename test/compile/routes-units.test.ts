@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { compileRoutes, tcpRouteClusters, tlsRouteClusters } from '../../src/compile/routes/index.js';
 import type { Route, RouteConfiguration } from '../../src/api/envoy/route.js';
 import { proxyFor, snapshotFrom } from '../helpers/snapshot.js';
-import { simulate, target, type SimRequest } from '../helpers/route-sim.js';
+import { simulate, target, type SimRequest } from './proxy-adapters.js';
 import { assertEncodes } from '../helpers/xds.js';
 import { TypeUrl } from '../../src/api/envoy/common.js';
 

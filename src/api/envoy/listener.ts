@@ -73,6 +73,11 @@ export interface FilterChainMatch {
   serverNames?: string[];
   transportProtocol?: string;
   applicationProtocols?: string[];
+  /** Source criteria (matched after the destination ones); Trellis reads them, Istio rarely emits them. */
+  directSourcePrefixRanges?: CidrRange[];
+  sourceType?: 'ANY' | 'SAME_IP_OR_LOOPBACK' | 'EXTERNAL';
+  sourcePrefixRanges?: CidrRange[];
+  sourcePorts?: number[];
 }
 
 export interface FilterChain {

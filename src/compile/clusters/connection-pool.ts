@@ -9,8 +9,10 @@
 import type { CircuitBreakerThresholds } from '../../api/envoy/cluster.js';
 import type { ConnectionPoolSettings } from '../../api/istio/destination-rule.js';
 import type { ServicePort } from '../../registry/types.js';
-import { isH2Cluster, isHttpProtocol, setH2, setUseDownstreamProtocol, type Draft } from './draft.js';
-import { MAX_UINT32, MESH_CONNECT_TIMEOUT, toDuration, toSeconds } from './durations.js';
+import { isHttpProtocol } from '../../registry/protocol.js';
+import { isH2Cluster, setH2, setUseDownstreamProtocol, type Draft } from './draft.js';
+import { toDuration, toSeconds } from '../duration.js';
+import { MAX_UINT32, MESH_CONNECT_TIMEOUT } from './mesh-defaults.js';
 
 export function defaultThresholds(): CircuitBreakerThresholds {
   return {

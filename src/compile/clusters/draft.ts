@@ -11,7 +11,7 @@ import {
 import type { ProxyType } from '../../model/types.js';
 import type { ServiceProtocol } from '../../registry/types.js';
 import type { LocalityGroup } from '../endpoints/build.js';
-import { MESH_DNS_REFRESH_RATE } from './durations.js';
+import { MESH_DNS_REFRESH_RATE } from './mesh-defaults.js';
 
 export interface Draft {
   cluster: Cluster;
@@ -22,10 +22,6 @@ export interface Draft {
 
 export function isHttp2Protocol(p: ServiceProtocol): boolean {
   return p === 'HTTP2' || p === 'GRPC' || p === 'GRPC-Web';
-}
-
-export function isHttpProtocol(p: ServiceProtocol): boolean {
-  return p === 'HTTP' || p === 'HTTP2' || p === 'GRPC' || p === 'GRPC-Web' || p === 'HTTP_PROXY';
 }
 
 /** Makes the cluster HTTP/2 (Istio's `setH2Options`). */

@@ -8,7 +8,7 @@
 import type { HashPolicy } from '../../api/envoy/route.js';
 import type { ConsistentHashLB } from '../../api/istio/destination-rule.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
-import { toDuration } from './durations.js';
+import { toDuration } from '../duration.js';
 import { portLevelEntry } from './policy.js';
 
 /** Istio's `consistentHashToHashPolicy`. */

@@ -16,30 +16,24 @@ import type { Address } from '../../api/envoy/common.js';
 import type { ConnectionPoolSettings } from '../../api/istio/destination-rule.js';
 import { inboundCluster } from '../../api/names.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
+import { parseProtocol } from '../../registry/protocol.js';
 import type { Endpoint, Service, ServicePort, ServiceProtocol } from '../../registry/types.js';
 import { endpointAddress } from '../endpoints/build.js';
 import { applyConnectionPool } from './connection-pool.js';
 import { finish, newDraft } from './draft.js';
-import { MAX_DURATION } from './durations.js';
+import { MAX_DURATION } from './mesh-defaults.js';
 import { addRuleConfig, addServices } from './metadata.js';
 import { policyForPort } from './policy.js';
 import { INBOUND_PASSTHROUGH_BIND_IPV4 } from './special.js';
 
-interface Target { service: Service; port: ServicePort; endpoint: Endpoint }
-
-const PROTOCOLS: readonly ServiceProtocol[] = ['HTTP', 'HTTPS', 'HTTP2', 'GRPC', 'GRPC-Web', 'HTTP_PROXY', 'TCP', 'TLS', 'UDP', 'Mongo', 'Redis', 'MySQL'];
-
-export function parseProtocol(p: string | undefined): ServiceProtocol {
-  const up = (p ?? '').toUpperCase();
-  return PROTOCOLS.find((x) => x.toUpperCase() === up) ?? 'UNKNOWN';
-}
+export interface ServiceTarget { service: Service; port: ServicePort; endpoint: Endpoint }
 
 /** The proxy's service targets (Istio's `ServiceTargets`): its endpoints with their services, by target port. */
-export function serviceTargets(snapshot: Snapshot, proxy: Proxy): Map<number, Target[]> {
-  const byPort = new Map<number, Target[]>();
+export function serviceTargets(snapshot: Snapshot, proxy: Proxy): Map<number, ServiceTarget[]> {
+  const byPort = new Map<number, ServiceTarget[]>();
   for (const ep of snapshot.registry.endpoints) {
     if (ep.address !== proxy.ip) continue;
-    const service = snapshot.registry.services.find((s) => s.hostname === ep.hostname && s.namespace === ep.serviceNamespace);
+    const service = snapshot.servicesByHost(ep.hostname).find((s) => s.namespace === ep.serviceNamespace);
     const port = service?.ports.find((p) => p.port === ep.servicePort);
     if (!service || !port) continue;
     byPort.set(ep.port, [...(byPort.get(ep.port) ?? []), { service, port, endpoint: ep }]);

@@ -2,36 +2,40 @@
  * The cluster compiler (CDS): (snapshot, proxy) → Envoy v3 Clusters, named and shaped as Istio's
  * pilot generates them. Sidecars: outbound clusters for every visible service port and subset,
  * BlackHoleCluster, PassthroughCluster, inbound clusters, InboundPassthroughCluster. Gateways
- * (router): outbound clusters and BlackHoleCluster. Duplicate names keep the first (Istio's
+ * (router): outbound clusters and BlackHoleCluster, then, with an AUTO_PASSTHROUGH server, the
+ * SNI-DNAT clusters `outbound_.PORT_.SUBSET_.HOST` (Istio's `buildOutboundSniDnatClusters`). Duplicate names keep the first (Istio's
  * `normalizeClusters`). Also exports `hashPolicyFor` for the route compiler. Pure.
  */
 import type { Cluster } from '../../api/envoy/cluster.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
-import { parseLocality } from '../endpoints/build.js';
+import { proxyLocality } from '../endpoints/build.js';
 import { inboundClusters } from './inbound.js';
 import type { ProxyPlace } from './load-balancer.js';
 import { buildOutboundCluster } from './outbound.js';
-import { outboundPlans } from './plan.js';
+import { outboundPlans, sniDnatPlans, type OutboundPlan } from './plan.js';
 import { blackHoleCluster, inboundPassthroughCluster, passthroughCluster } from './special.js';
 
 export { hashPolicyFor, consistentHashFor, toHashPolicy } from './hash-policy.js';
-export { outboundPlans, type OutboundPlan } from './plan.js';
+export { clusterPlans, outboundPlans, sniDnatPlans, type OutboundPlan } from './plan.js';
 export { mergeSubsetPolicy, policyForPort, type PortPolicy } from './policy.js';
 
 /** Where the proxy sits, for locality-aware load balancing. */
 export function proxyPlace(snapshot: Snapshot, proxy: Proxy): ProxyPlace {
-  const w = snapshot.workloadByAddress(proxy.ip);
-  return { locality: parseLocality(w?.locality ?? ''), labels: proxy.labels };
+  return { locality: proxyLocality(snapshot, proxy), labels: proxy.labels };
 }
 
 export function compileClusters(snapshot: Snapshot, proxy: Proxy): Cluster[] {
   const place = proxyPlace(snapshot, proxy);
   const out: Cluster[] = [];
-  for (const plan of outboundPlans(snapshot, proxy)) {
-    const c = buildOutboundCluster(snapshot, proxy, plan, place);
-    if (c) out.push(c);
-  }
+  const build = (plans: readonly OutboundPlan[]): void => {
+    for (const plan of plans) {
+      const c = buildOutboundCluster(snapshot, proxy, plan, place);
+      if (c) out.push(c);
+    }
+  };
+  build(outboundPlans(snapshot, proxy));
   out.push(blackHoleCluster());
+  build(sniDnatPlans(snapshot, proxy));
   if (proxy.type === 'sidecar') {
     out.push(passthroughCluster());
     out.push(...inboundClusters(snapshot, proxy));

@@ -11,7 +11,7 @@ import type { OutlierDetection as EnvoyOutlier } from '../../api/envoy/cluster.j
 import type { LoadBalancerSettings, OutlierDetection } from '../../api/istio/destination-rule.js';
 import { applyLocalityLb, effectiveLocalitySetting, needsLocalityWeightedConfig } from '../endpoints/locality.js';
 import type { Draft } from './draft.js';
-import { toDuration } from './durations.js';
+import { toDuration } from '../duration.js';
 
 export function applyOutlierDetection(d: Draft, outlier: OutlierDetection | undefined): void {
   if (!outlier) return;

@@ -3,17 +3,17 @@
  * `applyDestinationRule` / `buildSubsetCluster` build it: the skeleton for its discovery type,
  * the inline load assignment for DNS clusters (subset-filtered; no endpoints → no cluster, as in
  * Istio), the traffic policy (connection pool, h2 upgrade, outlier detection, load balancer, TLS),
- * EDS over ADS for EDS clusters, and Istio's metadata.
+ * EDS over ADS for EDS clusters, and Istio's metadata. SNI-DNAT plans get everything but the TLS.
  */
 import type { Cluster } from '../../api/envoy/cluster.js';
 import { sniDnatClusterName } from '../../api/names.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
-import { groupByLocality, labelsMatch } from '../endpoints/build.js';
+import { groupByLocality } from '../endpoints/build.js';
 import { applyConnectionPool, applyH2Upgrade } from './connection-pool.js';
 import { applyEdsConfig, finish, newDraft } from './draft.js';
 import { applyLoadBalancer, applyOutlierDetection, type ProxyPlace } from './load-balancer.js';
 import { addExternal, addRuleConfig, addServices, addSubset } from './metadata.js';
-import type { OutboundPlan } from './plan.js';
+import { planEndpoints, type OutboundPlan } from './plan.js';
 import { applyUpstreamTls } from './tls.js';
 
 /** spiffe identities of a service port's workloads, sorted (Istio's `ServiceAccounts`). */
@@ -32,8 +32,7 @@ export function buildOutboundCluster(snapshot: Snapshot, proxy: Proxy, plan: Out
   const d = newDraft(plan.name, plan.type, port.protocol, proxy.type);
   const c = d.cluster;
   if (plan.type === 'STATIC' || plan.type === 'STRICT_DNS' || plan.type === 'LOGICAL_DNS') {
-    const eps = snapshot.endpoints(service.hostname, service.namespace, port.port)
-      .filter((ep) => labelsMatch(ep.labels, plan.subset?.labels));
+    const eps = planEndpoints(snapshot, plan);
     if (eps.length === 0) return undefined;
     d.groups = groupByLocality(eps);
     c.loadAssignment = { clusterName: plan.name, endpoints: d.groups.map((g) => g.group) };
@@ -44,7 +43,8 @@ export function buildOutboundCluster(snapshot: Snapshot, proxy: Proxy, plan: Out
   applyH2Upgrade(d, port, policy?.connectionPool);
   applyOutlierDetection(d, policy?.outlierDetection);
   applyLoadBalancer(d, policy?.loadBalancer, place);
-  if (policy?.tls) {
+  // SNI-DNAT clusters pass the client's mTLS through: no upstream TLS (Istio's SniDnatClusterMode).
+  if (policy?.tls && !plan.sniDnat) {
     applyUpstreamTls(d, { ...policy.tls }, {
       istioSni: sniDnatClusterName(service.hostname, port.port, plan.subset?.name),
       serviceAccounts: policy.tls.mode === 'ISTIO_MUTUAL' ? serviceIdentities(snapshot, plan) : [],

@@ -10,7 +10,7 @@ import {
 } from '../../api/envoy/cluster.js';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER } from '../../api/names.js';
 import { defaultThresholds } from './connection-pool.js';
-import { MESH_CONNECT_TIMEOUT } from './durations.js';
+import { MESH_CONNECT_TIMEOUT } from './mesh-defaults.js';
 
 /** Source address Istio binds inbound passthrough traffic to, so iptables lets it through. */
 export const INBOUND_PASSTHROUGH_BIND_IPV4 = '127.0.0.6';

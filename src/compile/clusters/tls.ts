@@ -18,6 +18,8 @@ import { isH2Cluster, type Draft } from './draft.js';
 export const SDS_CLUSTER = 'sds-grpc';
 export const SDS_DEFAULT = 'default';
 export const SDS_ROOT = 'ROOTCA';
+/** Suffix of the secret holding a credential's CA certificate (`NAME-cacert`). */
+export const CA_SECRET_SUFFIX = '-cacert';
 
 /** Istio's `ConstructSdsSecretConfig`: a secret fetched from the agent's SDS server. */
 export function sdsSecret(name: string): SdsSecretConfig {
@@ -91,7 +93,7 @@ function userTls(tls: ClientTLSSettings, d: Draft, mutual: boolean): UpstreamTls
     if (!skipVerify) {
       ctx.combinedValidationContext = {
         defaultValidationContext: exactSans(tls.subjectAltNames),
-        validationContextSdsSecretConfig: credentialSecret(`${tls.credentialName}-cacert`),
+        validationContextSdsSecretConfig: credentialSecret(`${tls.credentialName}${CA_SECRET_SUFFIX}`),
       };
     }
   } else {

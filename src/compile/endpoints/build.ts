@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import type { Address, Locality, Metadata } from '../../api/envoy/common.js';
 import type { LbEndpoint, LocalityLbEndpoints } from '../../api/envoy/endpoint.js';
+import type { Proxy, Snapshot } from '../../model/types.js';
 import type { Endpoint } from '../../registry/types.js';
 
 /** Istio's `util.ConvertLocality`: `region/zone/subzone`, missing parts left out. */
@@ -22,10 +23,9 @@ export function parseLocality(label: string): Locality {
   return out;
 }
 
-/** True when every subset label is present with the same value (Istio's `SubsetOf`). */
-export function labelsMatch(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>> | undefined | null): boolean {
-  if (!selector) return true;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+/** The locality of the workload a proxy runs as (locality-aware load balancing is relative to it). */
+export function proxyLocality(snapshot: Snapshot, proxy: Proxy): Locality {
+  return parseLocality(snapshot.workloadByAddress(proxy.ip)?.locality ?? '');
 }
 
 /** An endpoint address as Envoy wants it: `unix://path` as a pipe, anything else a socket address. */

@@ -15,6 +15,7 @@ import type { ConfigObject, GatewayServer, Proxy, Snapshot } from '../../model/t
 import type { Gateway } from '../../api/istio/gateway.js';
 import { isHttpProtocol, parseProtocol } from '../../registry/protocol.js';
 import { resolveGatewayPorts } from '../routes/gateway-ports.js';
+import { isPassthroughServer } from '../routes/gateway-servers.js';
 
 export interface MergedServer {
   server: Server;
@@ -48,9 +49,7 @@ export function resolveGatewayPort(snapshot: Snapshot, proxy: Proxy, number: num
   return resolveGatewayPorts(snapshot, proxy, number)[0] ?? number;
 }
 
-export function isPassthroughServer(s: Server): boolean {
-  return !!s.tls && (s.tls.mode === undefined || s.tls.mode === 'PASSTHROUGH' || s.tls.mode === 'AUTO_PASSTHROUGH');
-}
+export { isPassthroughServer };
 
 /** gateway.IsHTTPServer: HTTP family, or HTTPS terminating TLS. */
 export function isHttpServer(s: Server): boolean {

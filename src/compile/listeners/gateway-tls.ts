@@ -9,18 +9,13 @@
  * SDS, which Trellis has no agent for); min/max TLS versions and cipher suites for
  * SIMPLE/MUTUAL/OPTIONAL_MUTUAL.
  */
-import type { ConfigSource, SdsSecretConfig } from '../../api/envoy/cluster.js';
+import type { ConfigSource } from '../../api/envoy/cluster.js';
 import type { DownstreamTlsContext, DownstreamValidationContext, TlsProtocolVersion } from '../../api/envoy/listener.js';
 import type { ServerTLSSettings, TLSProtocolVersion } from '../../api/istio/gateway.js';
+import { CA_SECRET_SUFFIX, SDS_DEFAULT, SDS_ROOT, credentialSecret } from '../clusters/tls.js';
 import { ALPN_HTTP } from './filters.js';
 
 const SDS_ADS: ConfigSource = { ads: {}, resourceApiVersion: 'V3' };
-const CA_SUFFIX = '-cacert';
-
-function sds(name: string): SdsSecretConfig {
-  const resource = name.includes('://') ? name : `kubernetes://${name}`;
-  return { name: resource, sdsConfig: SDS_ADS };
-}
 
 const VERSION: Record<TLSProtocolVersion, TlsProtocolVersion> = {
   TLS_AUTO: 'TLS_AUTO', TLSV1_0: 'TLSv1_0', TLSV1_1: 'TLSv1_1', TLSV1_2: 'TLSv1_2', TLSV1_3: 'TLSv1_3',
@@ -42,17 +37,17 @@ export function gatewayTlsContext(tls: ServerTLSSettings): DownstreamTlsContext 
   const common = ctx.commonTlsContext;
   const names = tls.credentialNames?.length ? tls.credentialNames : tls.credentialName ? [tls.credentialName] : [];
   if (mode === 'ISTIO_MUTUAL') {
-    common.tlsCertificateSdsSecretConfigs = [{ name: 'default', sdsConfig: SDS_ADS }];
+    common.tlsCertificateSdsSecretConfigs = [{ name: SDS_DEFAULT, sdsConfig: SDS_ADS }];
     common.combinedValidationContext = {
       defaultValidationContext: validation(tls),
-      validationContextSdsSecretConfig: { name: 'ROOTCA', sdsConfig: SDS_ADS },
+      validationContextSdsSecretConfig: { name: SDS_ROOT, sdsConfig: SDS_ADS },
     };
   } else if (names.length > 0) {
-    common.tlsCertificateSdsSecretConfigs = names.map(sds);
+    common.tlsCertificateSdsSecretConfigs = names.map(credentialSecret);
     if (validateClient) {
       common.combinedValidationContext = {
         defaultValidationContext: validation(tls),
-        validationContextSdsSecretConfig: sds(`${names[0]}${CA_SUFFIX}`),
+        validationContextSdsSecretConfig: credentialSecret(`${names[0]}${CA_SECRET_SUFFIX}`),
       };
     }
   } else {

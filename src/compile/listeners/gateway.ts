@@ -11,9 +11,10 @@
 import type { Listener } from '../../api/envoy/listener.js';
 import type { Server } from '../../api/istio/gateway.js';
 import type { L4MatchAttributes, TCPRoute, TLSRoute } from '../../api/istio/virtual-service.js';
-import { listenerName, sniDnatClusterName } from '../../api/names.js';
-import { hostSubsetOf, hostsMatch, toFqdn } from '../../common/hosts.js';
+import { listenerName } from '../../api/names.js';
+import { hostSubsetOf, hostsMatch } from '../../common/hosts.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
+import { sniDnatPlans } from '../clusters/plan.js';
 import { isHttpProtocol, parseProtocol } from '../../registry/protocol.js';
 import { buildChain, toFilterChainMatch, type FilterChainOpts } from './chain.js';
 import {
@@ -24,7 +25,8 @@ import {
 } from './filters.js';
 import { isPassthroughServer, mergeGatewayServers, type MergedPort, type MergedServer } from './gateway-servers.js';
 import { gatewayTlsContext } from './gateway-tls.js';
-import { routeNetworkFilters, singleDestinationFilters, resolveGatewayRef, type VirtualServiceObject } from './l4-routes.js';
+import { resolveVirtualService, type VirtualService } from '../routes/resolve.js';
+import { routeNetworkFilters, singleDestinationFilters } from './tcp-proxy.js';
 import { WILDCARD_ADDRESS } from './virtual-outbound.js';
 
 function gatewayHcm(statPrefix: string, rds: string): FilterChainOpts['filters'] {
@@ -40,8 +42,8 @@ function gatewayHcm(statPrefix: string, rds: string): FilterChainOpts['filters']
   })];
 }
 
-/** Istio's pickMatchingGatewayHosts: do the VirtualService's hosts meet the server's? */
-function vsMatchesServer(vs: VirtualServiceObject, serverHosts: readonly string[]): boolean {
+/** Istio's pickMatchingGatewayHosts: do the (resolved) VirtualService's hosts meet the server's? */
+function vsMatchesServer(vs: VirtualService, serverHosts: readonly string[]): boolean {
   for (const gh of serverHosts) {
     let host = gh;
     const slash = gh.indexOf('/');
@@ -50,26 +52,29 @@ function vsMatchesServer(vs: VirtualServiceObject, serverHosts: readonly string[
       if (ns !== '*' && ns !== vs.namespace) continue;
       host = gh.slice(slash + 1);
     }
-    if ((vs.spec.hosts ?? []).some((h) => hostsMatch(host, toFqdn(h, vs.namespace)))) return true;
+    if ((vs.spec.hosts ?? []).some((h) => hostsMatch(host, h))) return true;
   }
   return false;
 }
 
-/** Istio's l4SingleMatch: port and gateway of a TCP/TLS match against the server. */
-function l4Match(m: L4MatchAttributes | null | undefined, server: Server, gatewayName: string, vsNamespace: string): boolean {
+/**
+ * Istio's l4SingleMatch: port and (resolved) gateways of a TCP/TLS match against the server;
+ * unlike sidecars, gateways do not look at sourceLabels or sourceNamespace.
+ */
+function l4Match(m: L4MatchAttributes | null | undefined, server: Server, gatewayName: string): boolean {
   if (!m) return true;
   const portOk = !m.port || m.port === server.port?.number;
-  const gws = (m.gateways ?? []).map((g) => resolveGatewayRef(g, vsNamespace));
+  const gws = m.gateways ?? [];
   return portOk && (gws.length === 0 || gws.includes(gatewayName));
 }
 
-function tcpRouteChains(snapshot: Snapshot, proxy: Proxy, ms: MergedServer, vss: readonly VirtualServiceObject[]): FilterChainOpts[] {
+function tcpRouteChains(snapshot: Snapshot, proxy: Proxy, ms: MergedServer, vss: readonly VirtualService[]): FilterChainOpts[] {
   const port = ms.server.port?.number ?? 0;
   for (const vs of vss) {
     if (!vsMatchesServer(vs, ms.hosts)) continue;
     for (const tcp of (vs.spec.tcp ?? []) as (TCPRoute | null)[]) {
       const matches = tcp?.match ?? [];
-      const ok = matches.length === 0 || matches.some((m) => l4Match(m, ms.server, ms.gatewayName, vs.namespace));
+      const ok = matches.length === 0 || matches.some((m) => l4Match(m, ms.server, ms.gatewayName));
       if (!tcp || !ok || !tcp.route?.length) continue;
       const filters = routeNetworkFilters(snapshot, proxy, tcp.route, port, vs);
       if (filters.length === 0) continue;
@@ -81,7 +86,7 @@ function tcpRouteChains(snapshot: Snapshot, proxy: Proxy, ms: MergedServer, vss:
 }
 
 function tlsRouteChains(
-  snapshot: Snapshot, proxy: Proxy, ms: MergedServer, vss: readonly VirtualServiceObject[], knownSni: Map<string, string>,
+  snapshot: Snapshot, proxy: Proxy, ms: MergedServer, vss: readonly VirtualService[], knownSni: Map<string, string>,
 ): FilterChainOpts[] {
   const port = ms.server.port?.number ?? 0;
   const bind = ms.server.bind ?? '';
@@ -91,7 +96,7 @@ function tlsRouteChains(
     for (const tls of (vs.spec.tls ?? []) as (TLSRoute | null)[]) {
       if (!tls?.route?.length) continue;
       for (const m of tls.match ?? []) {
-        if (!m || !l4Match(m, ms.server, ms.gatewayName, vs.namespace)) continue;
+        if (!m || !l4Match(m, ms.server, ms.gatewayName)) continue;
         const sni = m.sniHosts ?? [];
         if (sni.some((h) => knownSni.get(h) === bind)) continue;
         for (const h of sni) knownSni.set(h, bind);
@@ -102,25 +107,19 @@ function tlsRouteChains(
   return out;
 }
 
+/**
+ * One chain per SNI-DNAT cluster of a service the server's hosts cover: the same plans the
+ * cluster compiler builds them from, so the names the listener forwards to are the clusters'.
+ */
 function autoPassthroughChains(snapshot: Snapshot, proxy: Proxy, ms: MergedServer): FilterChainOpts[] {
   const hosts = ms.sniHosts ?? [];
-  const out: FilterChainOpts[] = [];
-  for (const service of snapshot.visibleServices(proxy)) {
-    if (service.meshExternal || !hosts.some((h) => hostSubsetOf(service.hostname, h))) continue;
-    const dr = snapshot.destinationRule(service.hostname, proxy);
-    for (const sp of service.ports) {
-      if (sp.protocol === 'UDP') continue;
-      for (const subset of ['', ...(dr?.subsets ?? []).map((s) => s.name ?? '').filter((n) => n !== '')]) {
-        const cluster = sniDnatClusterName(service.hostname, sp.port, subset);
-        out.push({
-          sniHosts: [cluster],
-          applicationProtocols: ISTIO_MTLS_ALPNS,
-          filters: singleDestinationFilters(snapshot, proxy, cluster, service.hostname, subset),
-        });
-      }
-    }
-  }
-  return out;
+  return sniDnatPlans(snapshot, proxy)
+    .filter((plan) => hosts.some((h) => hostSubsetOf(plan.service.hostname, h)))
+    .map((plan) => ({
+      sniHosts: [plan.name],
+      applicationProtocols: ISTIO_MTLS_ALPNS,
+      filters: singleDestinationFilters(snapshot, proxy, plan.name, plan.service.hostname, plan.subset?.name ?? ''),
+    }));
 }
 
 function portChains(snapshot: Snapshot, proxy: Proxy, mp: MergedPort, listener: string, knownSni: Map<string, string>): FilterChainOpts[] {
@@ -129,7 +128,7 @@ function portChains(snapshot: Snapshot, proxy: Proxy, mp: MergedPort, listener: 
   }
   const out: FilterChainOpts[] = [];
   for (const ms of mp.servers) {
-    const vss = snapshot.virtualServicesFor(ms.gatewayName, proxy.namespace);
+    const vss = snapshot.virtualServicesFor(ms.gatewayName, proxy.namespace).map(resolveVirtualService);
     const p = parseProtocol(ms.server.port?.protocol);
     if (p === 'HTTPS' && ms.server.tls && !isPassthroughServer(ms.server)) {
       const statPrefix = ms.server.name ? ms.server.name : listenerStatPrefix('outbound', listener);

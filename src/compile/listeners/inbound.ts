@@ -23,6 +23,7 @@ import {
 import type { Proxy, Snapshot } from '../../model/types.js';
 import { parseProtocol } from '../../registry/protocol.js';
 import type { ServiceProtocol } from '../../registry/types.js';
+import { serviceTargets } from '../clusters/inbound.js';
 import {
   PLAINTEXT_HTTP_ALPNS,
   STAT_PREFIX_DELIMITER,
@@ -66,13 +67,11 @@ export function inboundPorts(snapshot: Snapshot, proxy: Proxy): InboundPort[] {
       });
     }
   } else if (proxy.interceptionMode !== 'NONE') {
-    for (const ep of snapshot.registry.endpoints) {
-      if (ep.address !== proxy.ip || byPort.has(ep.port)) continue;
-      const service = snapshot.servicesByHost(ep.hostname).find((s) => s.namespace === ep.serviceNamespace);
-      const sp = service?.ports.find((p) => p.port === ep.servicePort);
-      if (!service || !sp) continue;
-      byPort.set(ep.port, {
-        port: sp.port, targetPort: ep.port, protocol: sp.protocol, hostname: service.hostname,
+    // The same service targets the inbound clusters are built from, so chains and clusters agree.
+    for (const [targetPort, [first]] of serviceTargets(snapshot, proxy)) {
+      if (!first) continue;
+      byPort.set(targetPort, {
+        port: first.port.port, targetPort, protocol: first.port.protocol, hostname: first.service.hostname,
         bind: WILDCARD_ADDRESS, bindToPort: false,
       });
     }

@@ -7,24 +7,31 @@
  */
 import type { TCPRoute, TLSRoute } from '../../api/istio/virtual-service.js';
 import { outboundCluster } from '../../api/names.js';
-import { hostsMatch, toFqdn } from '../../common/hosts.js';
+import { hostsMatch } from '../../common/hosts.js';
+import { MESH_GATEWAY } from '../../model/gateway-names.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
 import type { Service, ServiceProtocol } from '../../registry/types.js';
+import { l4MatchApplies } from '../routes/l4.js';
+import { resolveVirtualService, type VirtualService } from '../routes/resolve.js';
 import type { FilterChainOpts } from './chain.js';
-import { matchTcp, matchTls, routeNetworkFilters, singleDestinationFilters, type VirtualServiceObject } from './l4-routes.js';
+import { routeNetworkFilters, singleDestinationFilters } from './tcp-proxy.js';
 import { WILDCARD_ADDRESS } from './virtual-outbound.js';
 
-export const MESH_GATEWAYS: ReadonlySet<string> = new Set(['mesh']);
+export const MESH_GATEWAYS: ReadonlySet<string> = new Set([MESH_GATEWAY]);
 
 export function isTlsProtocol(p: ServiceProtocol): boolean {
   return p === 'HTTPS' || p === 'TLS';
 }
 
-/** VirtualServices for `mesh` visible from the proxy whose hosts overlap the service's (getConfigsForHost). */
-export function meshVirtualServicesFor(snapshot: Snapshot, proxy: Proxy, hostname: string): VirtualServiceObject[] {
+/**
+ * VirtualServices for `mesh` visible from the proxy whose hosts overlap the service's
+ * (getConfigsForHost), with their names resolved.
+ */
+export function meshVirtualServicesFor(snapshot: Snapshot, proxy: Proxy, hostname: string): VirtualService[] {
   return snapshot
-    .virtualServicesFor('mesh', proxy.namespace)
-    .filter((vs) => (vs.spec.hosts ?? []).some((h) => hostsMatch(toFqdn(h, vs.namespace), hostname)));
+    .virtualServicesFor(MESH_GATEWAY, proxy.namespace)
+    .map(resolveVirtualService)
+    .filter((vs) => (vs.spec.hosts ?? []).some((h) => hostsMatch(h, hostname)));
 }
 
 export interface OutboundL4Input {
@@ -43,7 +50,7 @@ function defaultPort(service: Service, listenerPort: number): number {
   return service.ports.length === 1 ? service.ports[0]!.port : listenerPort;
 }
 
-function tlsChains(input: OutboundL4Input, configs: readonly VirtualServiceObject[]): FilterChainOpts[] {
+function tlsChains(input: OutboundL4Input, configs: readonly VirtualService[]): FilterChainOpts[] {
   const { snapshot, proxy, service, port } = input;
   let cidrs = input.cidr ? [input.cidr] : [];
   const seen = new Set<string>();
@@ -51,7 +58,7 @@ function tlsChains(input: OutboundL4Input, configs: readonly VirtualServiceObjec
   for (const vs of configs) {
     for (const tls of (vs.spec.tls ?? []) as (TLSRoute | null)[]) {
       for (const m of tls?.match ?? []) {
-        if (!m || !matchTls(m, proxy, MESH_GATEWAYS, port, vs.namespace)) continue;
+        if (!m || !l4MatchApplies(m, proxy, port, MESH_GATEWAYS)) continue;
         if (m.destinationSubnets && m.destinationSubnets.length > 0 && port > 0) cidrs = m.destinationSubnets;
         const key = `${(m.sniHosts ?? []).join(',')}|${(m.destinationSubnets ?? []).join(',')}`;
         if (seen.has(key)) continue;
@@ -76,7 +83,7 @@ function tlsChains(input: OutboundL4Input, configs: readonly VirtualServiceObjec
   }];
 }
 
-function tcpChains(input: OutboundL4Input, configs: readonly VirtualServiceObject[]): FilterChainOpts[] {
+function tcpChains(input: OutboundL4Input, configs: readonly VirtualService[]): FilterChainOpts[] {
   const { snapshot, proxy, service, port } = input;
   const cidrs = input.cidr ? [input.cidr] : [];
   const out: FilterChainOpts[] = [];
@@ -92,7 +99,7 @@ function tcpChains(input: OutboundL4Input, configs: readonly VirtualServiceObjec
       }
       const subnets: string[] = [];
       for (const m of matches) {
-        if (!matchTcp(m, proxy, MESH_GATEWAYS, port, vs.namespace)) continue;
+        if (!l4MatchApplies(m, proxy, port, MESH_GATEWAYS)) continue;
         if (!m?.destinationSubnets || m.destinationSubnets.length === 0 || port === 0) {
           out.push({ destinationCidrs: cidrs, filters: routeNetworkFilters(snapshot, proxy, tcp.route ?? [], port, vs) });
           defaultAdded = true;

@@ -6,14 +6,16 @@
  * Istio does: HTTP services share one `0.0.0.0_PORT` listener routed by RDS `PORT`; TCP/TLS
  * services get `VIP_PORT` listeners with tcp_proxy chains; HTTP and TCP on one key merge into a
  * sniffing listener. Each listener ends with the PassthroughFilterChain to the egress cluster.
+ * The egress scope walk, L4 binds and RDS names come from routes/egress.ts, which the route
+ * compiler's `sidecarRouteNames` uses too, so the two always name the same route configurations.
  */
 import type { Listener } from '../../api/envoy/listener.js';
 import { TransportProtocol } from '../../api/envoy/listener.js';
-import { listenerName, sidecarRouteName } from '../../api/names.js';
-import { hostsMatch } from '../../common/hosts.js';
-import type { EgressHost, Proxy, Snapshot } from '../../model/types.js';
+import { listenerName } from '../../api/names.js';
+import type { Proxy, Snapshot } from '../../model/types.js';
 import { parseProtocol } from '../../registry/protocol.js';
-import type { Service, ServiceProtocol } from '../../registry/types.js';
+import type { ServiceProtocol } from '../../registry/types.js';
+import { WILDCARD_ADDRESS, egressScope, headlessBinds, isHeadless, outboundRouteName, serviceBind } from '../routes/egress.js';
 import { buildChain, chainsConflict, isMatchAll, toFilterChainMatch, type FilterChainOpts } from './chain.js';
 import {
   PLAINTEXT_HTTP_ALPNS,
@@ -22,11 +24,9 @@ import {
   listenerStatPrefix,
   tlsInspectorFilter,
 } from './filters.js';
-import { outboundL4Chains } from './outbound-tcp.js';
+import { outboundL4Chains, type OutboundL4Input } from './outbound-tcp.js';
 import { isTcpFamily, listenerProtocol } from './protocol.js';
-import { WILDCARD_ADDRESS, egressCluster, passthroughFilterChain } from './virtual-outbound.js';
-
-const LOCALHOST = '127.0.0.1';
+import { egressCluster, passthroughFilterChain } from './virtual-outbound.js';
 
 export interface OutboundOptions {
   /** Istio's protocol sniffing for UNKNOWN ports; off means "treat as TCP" (see index.ts). */
@@ -42,20 +42,14 @@ interface Entry {
   chains: FilterChainOpts[];
 }
 
-interface BuildInput {
-  snapshot: Snapshot;
-  proxy: Proxy;
-  service: Service;
-  port: number;
-  protocol: ServiceProtocol;
-  bind: string;
+interface BuildInput extends Omit<OutboundL4Input, 'cidr'> {
   bindToPort: boolean;
 }
 
 function httpChain(input: BuildInput, bind: string, auto: boolean): FilterChainOpts {
   const { port, service } = input;
   // Sniffed services bound to their own VIP get a route of their own (`HOST:PORT`).
-  const rds = auto && bind !== WILDCARD_ADDRESS ? `${service.hostname}:${port}` : sidecarRouteName(port);
+  const rds = outboundRouteName(service.hostname, port, bind, auto);
   const name = listenerName(bind, port);
   return {
     http: true,
@@ -82,11 +76,7 @@ function addService(map: Map<string, Entry>, input: BuildInput, opts: OutboundOp
   if (lp === 'HTTP') {
     if (bind === '') bind = WILDCARD_ADDRESS;
   } else if (bind === '') {
-    const address = input.service.addresses[0] ?? WILDCARD_ADDRESS;
-    if (address.includes('/')) {
-      bind = WILDCARD_ADDRESS;
-      cidr = address;
-    } else bind = address;
+    ({ bind, cidr } = serviceBind(input.service));
   }
   const key = `${bind}:${input.port}`;
   const current = map.get(key);
@@ -126,13 +116,6 @@ function addService(map: Map<string, Entry>, input: BuildInput, opts: OutboundOp
   }
 }
 
-/** Whether an egress host (`ns/host`) selects a service. */
-export function egressHostSelects(h: EgressHost, service: Service): boolean {
-  if (h.namespace === '~') return false;
-  if (h.namespace !== '*' && h.namespace !== service.namespace) return false;
-  return h.host === '*' || hostsMatch(h.host, service.hostname);
-}
-
 function buildListener(entry: Entry, egress: string): Listener {
   const name = listenerName(entry.bind, entry.port);
   const needTls = entry.chains.some((c) => (c.sniHosts?.length ?? 0) > 0 || (c.tlsContext?.commonTlsContext.alpnProtocols?.length ?? 0) > 0);
@@ -162,49 +145,29 @@ function buildListener(entry: Entry, egress: string): Listener {
 
 /** The egress listeners of the scope; Istio's default scope is one catch-all over `*\/*`. */
 export function outboundListeners(snapshot: Snapshot, proxy: Proxy, opts: OutboundOptions): Listener[] {
-  const scope = snapshot.sidecarScope(proxy);
-  const visible = snapshot.visibleServices(proxy);
-  const egressSpecs = scope.sidecar?.spec.egress ?? [];
-  const egress = scope.egress.length > 0 ? scope.egress : [{ hosts: [{ namespace: '*', host: '*' }] }];
   const map = new Map<string, Entry>();
-  const noneMode = proxy.interceptionMode === 'NONE';
-
-  egress.forEach((listener, i) => {
-    const spec = egressSpecs.length === egress.length ? egressSpecs[i] : undefined;
-    const bindToPort = noneMode || spec?.captureMode === 'NONE' || (spec?.bind ?? '').startsWith('unix://');
-    const bind = spec?.bind ? spec.bind : bindToPort ? LOCALHOST : '';
-    const services = visible.filter((s) => listener.hosts.some((h) => egressHostSelects(h, s)));
+  for (const { listener, services, bind, bindToPort } of egressScope(snapshot, proxy)) {
     if (listener.port) {
       const protocol = parseProtocol(listener.port.protocol);
       for (const service of services) {
         addService(map, { snapshot, proxy, service, port: listener.port.number, protocol, bind, bindToPort }, opts);
       }
-      return;
+      continue;
     }
     for (const e of map.values()) e.locked = true;
     for (const service of services) {
       for (const sp of service.ports) {
         const base = { snapshot, proxy, service, port: sp.port, protocol: sp.protocol, bindToPort };
-        const address = service.addresses[0] ?? WILDCARD_ADDRESS;
         const l4 = listenerProtocol(sp.protocol, opts.sniffing) !== 'HTTP';
-        if (bind === '' && service.resolution === 'PASSTHROUGH' && address === WILDCARD_ADDRESS && l4) {
+        if (bind === '' && isHeadless(service) && l4) {
           // Headless / resolution NONE: a listener per endpoint address (Istio's per-instance listeners).
-          const eps = snapshot.endpoints(service.hostname, service.namespace, sp.port);
-          const plainSe = service.origin.kind !== 'Service' && !service.selector;
-          if (eps.length === 0 && plainSe) {
-            addService(map, { ...base, bind }, opts);
-            continue;
-          }
-          for (const ep of eps) {
-            if (!/^[0-9.]+$|:/.test(ep.address) || ep.address.startsWith('unix://') || ep.address === proxy.ip) continue;
-            addService(map, { ...base, bind: ep.address }, opts);
-          }
+          for (const address of headlessBinds(snapshot, proxy, service, sp.port)) addService(map, { ...base, bind: address }, opts);
         } else {
           addService(map, { ...base, bind }, opts);
         }
       }
     }
-  });
+  }
 
   const egressTo = egressCluster(snapshot, proxy);
   return [...map.values()]

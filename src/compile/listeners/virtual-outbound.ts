@@ -17,12 +17,13 @@ import {
 } from '../../api/names.js';
 import { toFqdn } from '../../common/hosts.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
+import { WILDCARD_ADDRESS } from '../routes/egress.js';
 import { originalDstFilter, tcpProxyToCluster } from './filters.js';
 
 export const PASSTHROUGH_FILTER_CHAIN = 'PassthroughFilterChain';
 export const VIRTUAL_OUTBOUND_BLACKHOLE_CHAIN = 'virtualOutbound-blackhole';
 export const VIRTUAL_OUTBOUND_CATCHALL_CHAIN = 'virtualOutbound-catchall-tcp';
-export const WILDCARD_ADDRESS = '0.0.0.0';
+export { WILDCARD_ADDRESS };
 
 /** Where traffic that matches no service goes (Istio's buildOutboundCatchAllNetworkFiltersOnly). */
 export function egressCluster(snapshot: Snapshot, proxy: Proxy): string {

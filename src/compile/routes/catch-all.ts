@@ -5,7 +5,7 @@
  */
 import type { VirtualHost } from '../../api/envoy/route.js';
 import { PASSTHROUGH_CLUSTER } from '../../api/names.js';
-import { ZERO_DURATION } from './duration.js';
+import { ZERO_DURATION } from '../duration.js';
 
 export const ALLOW_ANY_VHOST = 'allow_any';
 export const BLOCK_ALL_VHOST = 'block_all';

@@ -8,7 +8,7 @@ import type { CorsPolicy } from '../../api/envoy/route.js';
 import { RouteTypeUrl } from '../../api/envoy/route.js';
 import type { StringMatcher } from '../../api/envoy/common.js';
 import type { CorsPolicy as IstioCors } from '../../api/istio/virtual-service.js';
-import { durationSeconds } from './duration.js';
+import { toSeconds } from '../duration.js';
 import { toStringMatcher } from './match.js';
 
 export function translateCors(cors: IstioCors | null | undefined): CorsPolicy | undefined {
@@ -30,7 +30,7 @@ export function translateCors(cors: IstioCors | null | undefined): CorsPolicy | 
   if (cors.allowMethods?.length) out.allowMethods = cors.allowMethods.join(',');
   if (cors.exposeHeaders?.length) out.exposeHeaders = cors.exposeHeaders.join(',');
   if (cors.maxAge) {
-    const s = durationSeconds(cors.maxAge);
+    const s = toSeconds(cors.maxAge);
     if (s !== undefined) out.maxAge = String(s);
   }
   return out;

@@ -8,7 +8,7 @@ import type { FractionalPercent } from '../../api/envoy/common.js';
 import type { FaultAbort, FaultDelay, HTTPFault } from '../../api/envoy/route.js';
 import { RouteTypeUrl } from '../../api/envoy/route.js';
 import type { HTTPFaultInjection, Percent } from '../../api/istio/virtual-service.js';
-import { toDuration } from './duration.js';
+import { toDuration } from '../duration.js';
 
 export const GRPC_STATUS: Readonly<Record<string, number>> = {
   OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5,

@@ -9,8 +9,31 @@
 import type { Proxy, Snapshot } from '../../model/types.js';
 import { labelsSubsetOf } from './match.js';
 
+/**
+ * Answers per snapshot and proxy identity: the scan below walks every Service, and a gateway with
+ * N servers asks once per server (from both the listener and the route compiler), which made it
+ * O(servers × services). Snapshots are immutable, so the memo never goes stale.
+ */
+const memo = new WeakMap<Snapshot, Map<string, Map<number, number[]>>>();
+
+function proxyKey(proxy: Proxy): string {
+  const labels = Object.keys(proxy.labels).sort().map((k) => `${k}=${proxy.labels[k]}`).join(',');
+  return `${proxy.namespace}|${proxy.ip}|${labels}`;
+}
+
 /** The port(s) the gateway proxy listens on for a server declared on `serverPort`. */
 export function resolveGatewayPorts(snapshot: Snapshot, proxy: Proxy, serverPort: number): number[] {
+  let bySnapshot = memo.get(snapshot);
+  if (!bySnapshot) memo.set(snapshot, (bySnapshot = new Map()));
+  const key = proxyKey(proxy);
+  let byPort = bySnapshot.get(key);
+  if (!byPort) bySnapshot.set(key, (byPort = new Map()));
+  let ports = byPort.get(serverPort);
+  if (!ports) byPort.set(serverPort, (ports = scanGatewayPorts(snapshot, proxy, serverPort)));
+  return [...ports];
+}
+
+function scanGatewayPorts(snapshot: Snapshot, proxy: Proxy, serverPort: number): number[] {
   for (const svc of snapshot.registry.services) {
     if (svc.namespace !== proxy.namespace || !svc.selector || Object.keys(svc.selector).length === 0) continue;
     if (!labelsSubsetOf(svc.selector, proxy.labels)) continue;

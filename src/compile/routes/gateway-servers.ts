@@ -9,6 +9,7 @@
 import type { Server } from '../../api/istio/gateway.js';
 import { gatewayHttpsRouteName, gatewayRouteName } from '../../api/names.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
+import { isHttpProtocol, parseProtocol } from '../../registry/protocol.js';
 import { resolveGatewayPorts } from './gateway-ports.js';
 
 export interface RoutedServer {
@@ -19,12 +20,12 @@ export interface RoutedServer {
   port: number;
 }
 
-const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB', 'HTTP_PROXY']);
-
-export function isHttpProtocol(protocol: string | undefined): boolean {
-  return HTTP_PROTOCOLS.has((protocol ?? '').toUpperCase());
+/** A Gateway server port protocol (as written, any case) in the HTTP family. */
+function isHttpServerProtocol(protocol: string | undefined): boolean {
+  return isHttpProtocol(parseProtocol(protocol));
 }
 
+/** A TLS server that does not terminate (PASSTHROUGH, AUTO_PASSTHROUGH, or no mode). */
 export function isPassthroughServer(s: Server): boolean {
   return !!s.tls && (s.tls.mode === undefined || s.tls.mode === 'PASSTHROUGH' || s.tls.mode === 'AUTO_PASSTHROUGH');
 }
@@ -48,7 +49,7 @@ export function gatewayRoutedServers(snapshot: Snapshot, proxy: Proxy): Map<stri
     const bind = server.bind ?? '';
     for (const listenPort of resolveGatewayPorts(snapshot, proxy, number)) {
       let routeName: string | undefined;
-      if (isHttpProtocol(protocol)) {
+      if (isHttpServerProtocol(protocol)) {
         const key = `${listenPort}|${bind}`;
         const prior = plainText.get(key);
         if (prior === false) continue;

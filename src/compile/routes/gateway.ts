@@ -37,21 +37,33 @@ function sortRoutes(routes: readonly Route[]): Route[] {
   return [...routes.filter((r) => !isCatchAllRoute(r)), ...routes.filter((r) => isCatchAllRoute(r))];
 }
 
-function sameRoutes(a: readonly Route[] | undefined, b: readonly Route[] | undefined): boolean {
-  if (!a || !b || a.length !== b.length) return false;
-  return a.every((r, i) => r === b[i]);
-}
-
-/** Istio's collapseDuplicateRoutes: hosts (in name order) with identical routes share a vhost. */
+/**
+ * Istio's collapseDuplicateRoutes: hosts (in name order) with identical routes (the same Route
+ * objects in the same order, same requireTls) share a vhost. Indexed by a key of route identities
+ * rather than compared pairwise, which was quadratic in the number of hosts.
+ */
 function collapse(byHost: Map<string, VirtualHost>): VirtualHost[] {
   const kept: VirtualHost[] = [];
+  const ids = new Map<Route, number>();
+  const idOf = (r: Route): number => {
+    let id = ids.get(r);
+    if (id === undefined) ids.set(r, (id = ids.size));
+    return id;
+  };
+  const byKey = new Map<string, VirtualHost>();
   for (const h of [...byHost.keys()].sort()) {
     const vh = byHost.get(h)!;
-    const into = kept.find(
-      (k) => k.requireTls === vh.requireTls && k.includeRequestAttemptCount === vh.includeRequestAttemptCount && sameRoutes(k.routes, vh.routes),
-    );
+    if (!vh.routes) {
+      kept.push(vh); // a vhost without routes never matches another
+      continue;
+    }
+    const key = `${vh.requireTls}|${vh.includeRequestAttemptCount}|${vh.routes.map(idOf).join(',')}`;
+    const into = byKey.get(key);
     if (into) into.domains.push(...vh.domains);
-    else kept.push(vh);
+    else {
+      byKey.set(key, vh);
+      kept.push(vh);
+    }
   }
   return kept;
 }
@@ -90,7 +102,9 @@ export function gatewayRouteConfig(snapshot: Snapshot, proxy: Proxy, routeName: 
         const h = raw.toLowerCase();
         const existing = byHost.get(h);
         if (existing) {
-          existing.routes = [...(existing.routes ?? []), ...routes];
+          // appended in place (the array is this vhost's own): re-spreading it per VirtualService was quadratic
+          if (existing.routes) for (const r of routes) existing.routes.push(r);
+          else existing.routes = [...routes];
           if (redirect) existing.requireTls = 'ALL';
         } else {
           const vh: VirtualHost = { name: virtualHostName(h, port), domains: [h], routes: [...routes], includeRequestAttemptCount: true };

@@ -4,31 +4,22 @@
  * `ns/name`), and the domains a sidecar virtual host answers to (FQDN, its absolute form, the
  * Kubernetes short forms seen from the proxy's namespace, the VIPs). Pure string logic.
  */
-import { CLUSTER_DOMAIN } from '../../api/names.js';
-import { hostSubsetOf } from '../../common/hosts.js';
+import { isIP } from 'node:net';
+import { SVC_DOMAIN, hostSubsetOf, toFqdn } from '../../common/hosts.js';
 import type { Service } from '../../registry/types.js';
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+export { resolveGatewayName } from '../../model/gateway-names.js';
 
 export function isIpAddress(h: string): boolean {
-  return IPV4.test(h) || (h.includes(':') && /^[0-9a-fA-F:.]+$/.test(h));
+  return isIP(h) !== 0;
 }
 
-/** Istio's ResolveShortnameToFQDN: `reviews` in `default` → `reviews.default.svc.cluster.local`. */
+/**
+ * Istio's ResolveShortnameToFQDN: `reviews` in `default` → `reviews.default.svc.cluster.local`
+ * (common/hosts.ts `toFqdn`), IP addresses and the empty name kept as written.
+ */
 export function resolveShortname(hostname: string, namespace: string): string {
-  if (hostname === '' || hostname === '*' || isIpAddress(hostname)) return hostname;
-  if (!hostname.includes('.')) return `${hostname}.${namespace}.svc.${CLUSTER_DOMAIN}`;
-  return hostname;
-}
-
-/** Istio's resolveGatewayName: `gw` → `ns/gw`; legacy `gw.ns.svc.cluster.local` → `ns/gw`. */
-export function resolveGatewayName(name: string, namespace: string): string {
-  if (name === 'mesh' || name.includes('/')) return name;
-  if (!name.includes('.')) return `${namespace}/${name}`;
-  const i = name.indexOf('.');
-  const rest = name.slice(i + 1);
-  const j = rest.indexOf('.');
-  return j === -1 ? `${rest}/${name.slice(0, i)}` : `${rest.slice(0, j)}/${name.slice(0, i)}`;
+  return hostname === '' || isIpAddress(hostname) ? hostname : toFqdn(hostname, namespace);
 }
 
 export { isWildcard, hostsMatch as hostMatches, hostSubsetOf } from '../../common/hosts.js';
@@ -61,7 +52,7 @@ export function serverHostsForNamespace(hosts: readonly string[], namespace: str
 
 /** The proxy's DNS domain as Istio computes it for Kubernetes: `NS.svc.cluster.local`. */
 export function proxyDnsDomain(namespace: string): string {
-  return `${namespace}.svc.${CLUSTER_DOMAIN}`;
+  return `${namespace}.${SVC_DOMAIN}`;
 }
 
 /** `host:port`, or `host` alone when port is 0 (Istio's appendDomainPort with portNoAppendPortSuffix). */

@@ -9,17 +9,23 @@ import type { RouteConfiguration } from '../../api/envoy/route.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
 import { gatewayRouteConfig } from './gateway.js';
 import { gatewayRoutedServers } from './gateway-servers.js';
-import { sidecarRouteConfig, sidecarRouteNames } from './sidecar.js';
+import { sidecarRouteConfig, sidecarRouteNames, type SidecarRouteOptions } from './sidecar.js';
 
-export { sidecarRouteNames } from './sidecar.js';
+export { sidecarRouteNames, type SidecarRouteOptions } from './sidecar.js';
 export { gatewayRoutedServers } from './gateway-servers.js';
 export { resolveGatewayPorts } from './gateway-ports.js';
-export { tcpRouteClusters, tlsRouteClusters } from './l4.js';
+export { l4Destinations, l4MatchApplies, tcpRouteClusters, tlsRouteClusters } from './l4.js';
 export type { WeightedDestination, L4RouteChoice } from './l4.js';
 export { destinationCluster } from './destination.js';
 export { resolveVirtualService } from './resolve.js';
 
-export function compileRoutes(snapshot: Snapshot, proxy: Proxy, routeNames?: readonly string[]): RouteConfiguration[] {
+/**
+ * `options` only matter without `routeNames`: they say which listeners the sidecar has (see
+ * `sidecarRouteNames`), so that the configurations offered are the ones they ask for.
+ */
+export function compileRoutes(
+  snapshot: Snapshot, proxy: Proxy, routeNames?: readonly string[], options: SidecarRouteOptions = {},
+): RouteConfiguration[] {
   if (proxy.type === 'router') {
     const servers = gatewayRoutedServers(snapshot, proxy);
     const names = routeNames ?? [...servers.keys()];
@@ -28,6 +34,6 @@ export function compileRoutes(snapshot: Snapshot, proxy: Proxy, routeNames?: rea
       return s ? gatewayRouteConfig(snapshot, proxy, name, s) : { name, virtualHosts: [], validateClusters: false };
     });
   }
-  const names = routeNames ?? sidecarRouteNames(snapshot, proxy);
+  const names = routeNames ?? sidecarRouteNames(snapshot, proxy, options);
   return names.map((name) => sidecarRouteConfig(snapshot, proxy, name));
 }

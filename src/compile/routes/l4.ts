@@ -1,15 +1,17 @@
 /**
  * Destination choice for TCP and TLS VirtualService routes, for the listener compiler (the
- * routes become tcp_proxy filters there): the first TCP route whose match applies to this proxy
- * and port, or the first TLS route with a match whose SNI hosts cover `sni`; its destinations as
- * clusters (Istio's GetDestinationCluster) with weights (a single destination weighs 100, zero
- * weights are dropped). Pure.
+ * routes become tcp_proxy filters there): whether a TCP/TLS match applies to this proxy and port
+ * (`l4MatchApplies`: port, gateways, sourceLabels, sourceNamespace), a route's destinations as
+ * clusters (`l4Destinations`, Istio's GetDestinationCluster, with weights: a single destination
+ * weighs 100, zero weights are dropped); and, built on both, the first TCP route whose match
+ * applies, or the first TLS route with a match whose SNI hosts cover `sni`. Destinations and
+ * gateway names must already be resolved (`resolveVirtualService`). Pure.
  */
 import type { L4MatchAttributes, RouteDestination, TLSMatchAttributes } from '../../api/istio/virtual-service.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
 import { destinationCluster } from './destination.js';
 import { hostMatches } from './hosts.js';
-import { labelsSubsetOf } from './match.js';
+import { selects } from '../../common/hosts.js';
 import { resolveVirtualService, type VirtualService } from './resolve.js';
 
 export interface WeightedDestination {
@@ -25,14 +27,21 @@ export interface L4RouteChoice {
   clusters: WeightedDestination[];
 }
 
-function l4Applies(m: L4MatchAttributes | TLSMatchAttributes, proxy: Proxy, port: number, gatewayNames: ReadonlySet<string>): boolean {
+/** The static part of a TCP/TLS match (Istio's matchTCP / matchTLS); an absent match applies. */
+export function l4MatchApplies(
+  m: L4MatchAttributes | TLSMatchAttributes | null | undefined, proxy: Proxy, port: number, gatewayNames: ReadonlySet<string>,
+): boolean {
+  if (!m) return true;
   if (m.port && m.port !== port) return false;
   if (m.gateways?.length && !m.gateways.some((g) => gatewayNames.has(g))) return false;
-  if (!labelsSubsetOf(m.sourceLabels, proxy.labels)) return false;
+  if (!selects(m.sourceLabels, proxy.labels)) return false;
   return !m.sourceNamespace || m.sourceNamespace === proxy.namespace;
 }
 
-function clustersOf(snapshot: Snapshot, proxy: Proxy, routes: readonly (RouteDestination | null)[], port: number): WeightedDestination[] {
+/** The clusters a route's destinations send to, seen from `proxy` on listener `port`. */
+export function l4Destinations(
+  snapshot: Snapshot, proxy: Proxy, routes: readonly (RouteDestination | null)[], port: number,
+): WeightedDestination[] {
   const dests = routes.filter((r): r is RouteDestination => !!r?.destination);
   const one = dests.length === 1;
   const out: WeightedDestination[] = [];
@@ -55,8 +64,8 @@ export function tcpRouteClusters(
     const r = routes[i];
     if (!r?.route?.length) continue;
     const matches = (r.match ?? []).filter((m): m is L4MatchAttributes => !!m);
-    if (matches.length === 0 || matches.some((m) => l4Applies(m, proxy, port, gatewayNames))) {
-      return { index: i, clusters: clustersOf(snapshot, proxy, r.route, port) };
+    if (matches.length === 0 || matches.some((m) => l4MatchApplies(m, proxy, port, gatewayNames))) {
+      return { index: i, clusters: l4Destinations(snapshot, proxy, r.route, port) };
     }
   }
   return undefined;
@@ -72,9 +81,9 @@ export function tlsRouteClusters(
     const r = routes[i];
     if (!r?.route?.length) continue;
     const hit = (r.match ?? []).some(
-      (m) => !!m && l4Applies(m, proxy, port, gatewayNames) && (sni === undefined || (m.sniHosts ?? []).some((h) => hostMatches(h, sni))),
+      (m) => !!m && l4MatchApplies(m, proxy, port, gatewayNames) && (sni === undefined || (m.sniHosts ?? []).some((h) => hostMatches(h, sni))),
     );
-    if (hit) return { index: i, clusters: clustersOf(snapshot, proxy, r.route, port) };
+    if (hit) return { index: i, clusters: l4Destinations(snapshot, proxy, r.route, port) };
   }
   return undefined;
 }

@@ -9,6 +9,7 @@
 import type { StringMatcher } from '../../api/envoy/common.js';
 import type { HeaderMatcher, QueryParameterMatcher, Route, RouteMatch } from '../../api/envoy/route.js';
 import type { HTTPMatchRequest, StringMatch } from '../../api/istio/virtual-service.js';
+import { selects } from '../../common/hosts.js';
 import type { Proxy } from '../../model/types.js';
 
 /** True when Istio turns this StringMatch into a present match (unset, or regex `*`). */
@@ -73,11 +74,8 @@ export function translateRouteMatch(match: HTTPMatchRequest | null | undefined):
   return out;
 }
 
-/** Labels `selector` are all present in `labels`. */
-export function labelsSubsetOf(selector: Readonly<Record<string, string>> | null | undefined, labels: Readonly<Record<string, string>>): boolean {
-  for (const [k, v] of Object.entries(selector ?? {})) if (labels[k] !== v) return false;
-  return true;
-}
+/** Labels `selector` are all present in `labels` (common/hosts.ts `selects`, under the name route code uses). */
+export const labelsSubsetOf = selects;
 
 /**
  * Istio's sourceMatchHTTP: with match.gateways, one must be among `gatewayNames` (sourceLabels are
@@ -87,7 +85,7 @@ export function labelsSubsetOf(selector: Readonly<Record<string, string>> | null
 export function sourceMatches(match: HTTPMatchRequest | null | undefined, proxy: Proxy, gatewayNames: ReadonlySet<string>): boolean {
   if (!match) return true;
   if (match.gateways && match.gateways.length > 0) return match.gateways.some((g) => gatewayNames.has(g));
-  if (!labelsSubsetOf(match.sourceLabels, proxy.labels)) return false;
+  if (!selects(match.sourceLabels, proxy.labels)) return false;
   return !match.sourceNamespace || match.sourceNamespace === proxy.namespace;
 }
 

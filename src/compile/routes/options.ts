@@ -19,4 +19,4 @@ export interface RouteOptions {
   lookupHash(dest: Destination): ConsistentHashLB | undefined;
 }
 
-export const MESH_GATEWAY = 'mesh';
+export { MESH_GATEWAY } from '../../model/gateway-names.js';

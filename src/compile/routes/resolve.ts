@@ -20,6 +20,20 @@ function resolveGateways(gws: string[] | null | undefined, ns: string): string[]
   return gws ? gws.map((g) => resolveGatewayName(g, ns)) : gws;
 }
 
+interface AnyRoute {
+  match?: ({ gateways?: string[] | null } | null)[] | null;
+  route?: ({ destination?: Destination | null } | null)[] | null;
+}
+
+/** An HTTP, TCP or TLS route with its match gateways and destination hosts resolved. */
+function resolveRoute<R extends AnyRoute>(r: R, ns: string): R {
+  return {
+    ...r,
+    match: r.match?.map((m) => (m ? { ...m, gateways: resolveGateways(m.gateways, ns) } : m)),
+    route: r.route?.map((d) => (d ? { ...d, destination: resolveDestination(d.destination, ns) } : d)),
+  };
+}
+
 /** The VirtualService with every name resolved (memoised per object). */
 export function resolveVirtualService(vs: VirtualService): VirtualService {
   const hit = cache.get(vs);
@@ -33,32 +47,14 @@ export function resolveVirtualService(vs: VirtualService): VirtualService {
     http: s.http?.map((r) =>
       r
         ? {
-            ...r,
-            match: r.match?.map((m) => (m ? { ...m, gateways: resolveGateways(m.gateways, ns) } : m)),
-            route: r.route?.map((d) => (d ? { ...d, destination: resolveDestination(d.destination, ns) } : d)),
+            ...resolveRoute(r, ns),
             mirror: resolveDestination(r.mirror, ns),
             mirrors: r.mirrors?.map((m) => (m ? { ...m, destination: resolveDestination(m.destination, ns) } : m)),
           }
         : r,
     ),
-    tcp: s.tcp?.map((r) =>
-      r
-        ? {
-            ...r,
-            match: r.match?.map((m) => (m ? { ...m, gateways: resolveGateways(m.gateways, ns) } : m)),
-            route: r.route?.map((d) => (d ? { ...d, destination: resolveDestination(d.destination, ns) } : d)),
-          }
-        : r,
-    ),
-    tls: s.tls?.map((r) =>
-      r
-        ? {
-            ...r,
-            match: r.match?.map((m) => (m ? { ...m, gateways: resolveGateways(m.gateways, ns) } : m)),
-            route: r.route?.map((d) => (d ? { ...d, destination: resolveDestination(d.destination, ns) } : d)),
-          }
-        : r,
-    ),
+    tcp: s.tcp?.map((r) => (r ? resolveRoute(r, ns) : r)),
+    tls: s.tls?.map((r) => (r ? resolveRoute(r, ns) : r)),
   };
   const out: VirtualService = { ...vs, spec };
   cache.set(vs, out);

@@ -8,7 +8,7 @@
 import type { RetryHostPredicate, RetryPolicy } from '../../api/envoy/route.js';
 import { RouteTypeUrl } from '../../api/envoy/route.js';
 import type { HTTPRetry } from '../../api/istio/virtual-service.js';
-import { toDuration } from './duration.js';
+import { toDuration } from '../duration.js';
 
 export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
 export const DEFAULT_NUM_RETRIES = 2;

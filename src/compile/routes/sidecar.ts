@@ -9,8 +9,10 @@
 import type { RouteConfiguration, VirtualHost } from '../../api/envoy/route.js';
 import { sidecarRouteName } from '../../api/names.js';
 import type { Proxy, Snapshot } from '../../model/types.js';
+import { isHttpProtocol, parseProtocol } from '../../registry/protocol.js';
+import type { Service, ServiceProtocol } from '../../registry/types.js';
 import { catchAllVirtualHost } from './catch-all.js';
-import { egressServices, isHttpOrSniffed } from './egress.js';
+import { egressScope, headlessBinds, isHeadless, outboundRouteName, serviceBind } from './egress.js';
 import { sidecarVirtualHosts } from './sidecar-vhosts.js';
 
 /** Envoy's direct-response body limit as Istio raises it (1 MiB). */
@@ -20,18 +22,44 @@ function byName(a: VirtualHost, b: VirtualHost): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** Route names (ports) of a sidecar's outbound HTTP routes, in port order. */
-export function sidecarRouteNames(snapshot: Snapshot, proxy: Proxy): string[] {
+export interface SidecarRouteOptions {
+  /** As the listener compiler's option: UNKNOWN ports are sniffed (else they are TCP, with no route). */
+  protocolSniffing?: boolean;
+}
+
+/**
+ * The RDS names a sidecar's outbound listeners ask for (the listener compiler walks the same
+ * egress scope): the port of every HTTP-family service port (or egress listener port declared
+ * HTTP), and with sniffing, `PORT` or `HOST:PORT` for UNKNOWN ports as their listener binds.
+ * Port names first in port order, then `HOST:PORT` names sorted.
+ */
+export function sidecarRouteNames(snapshot: Snapshot, proxy: Proxy, opts: SidecarRouteOptions = {}): string[] {
+  const sniffing = opts.protocolSniffing ?? false;
   const ports = new Set<number>();
-  for (const s of snapshot.visibleServices(proxy)) for (const p of s.ports) if (isHttpOrSniffed(p.protocol)) ports.add(p.port);
-  const out: number[] = [];
-  for (const port of [...ports].sort((a, b) => a - b)) {
-    const reachable = egressServices(snapshot, proxy, port).some((s) =>
-      s.ports.some((p) => p.port === port && isHttpOrSniffed(p.protocol)),
-    );
-    if (reachable) out.push(port);
+  const perHost = new Set<string>();
+  const add = (service: Service, port: number, protocol: ServiceProtocol, bind: string): void => {
+    if (isHttpProtocol(protocol)) ports.add(port);
+    else if (sniffing && protocol === 'UNKNOWN') {
+      const name = outboundRouteName(service.hostname, port, bind === '' ? serviceBind(service).bind : bind, true);
+      if (name === sidecarRouteName(port)) ports.add(port);
+      else perHost.add(name);
+    }
+  };
+  for (const { listener, services, bind } of egressScope(snapshot, proxy)) {
+    if (listener.port) {
+      const protocol = parseProtocol(listener.port.protocol);
+      for (const s of services) add(s, listener.port.number, protocol, bind);
+      continue;
+    }
+    for (const s of services) {
+      for (const sp of s.ports) {
+        const sniffed = sniffing && sp.protocol === 'UNKNOWN';
+        const binds = bind === '' && sniffed && isHeadless(s) ? headlessBinds(snapshot, proxy, s, sp.port) : [bind];
+        for (const b of binds) add(s, sp.port, sp.protocol, b);
+      }
+    }
   }
-  return out.map(sidecarRouteName);
+  return [...[...ports].sort((a, b) => a - b).map(sidecarRouteName), ...[...perHost].sort()];
 }
 
 function emptyRoute(name: string): RouteConfiguration {

@@ -13,7 +13,7 @@ import type { HTTPMatchRequest, HTTPRoute, HTTPRouteDestination } from '../../ap
 import { istioConfigPath, parseClusterName } from '../../api/names.js';
 import { translateCors } from './cors.js';
 import { applySingleDestination, applyWeightedDestinations, destinationCluster } from './destination.js';
-import { isZeroDuration, toDuration, ZERO_DURATION } from './duration.js';
+import { isZeroDuration, toDuration, ZERO_DURATION } from '../duration.js';
 import { integerToFractional, percentToFractional, translateFault } from './fault.js';
 import { applyHeaderOps, translateHeaders } from './headers.js';
 import { isCatchAllRoute, sourceMatches, translateRouteMatch } from './match.js';

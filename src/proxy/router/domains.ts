@@ -1,0 +1,72 @@
+/**
+ * Envoy's virtual host selection by the request's Host (:authority), compiled once per route
+ * configuration: exact domains first, then suffix wildcards (`*.foo.com`, `*-bar.foo.com`) longest
+ * first, then prefix wildcards (`foo.*`) longest first, then `*`. Hosts compare case-insensitively;
+ * a wildcard never matches an empty string; with `ignorePortInHostMatching` the port is removed
+ * from the Host before matching. Pure.
+ */
+import type { VirtualHost } from '../../api/envoy/route.js';
+
+export type DomainKind = 'exact' | 'suffix' | 'prefix' | 'any';
+
+export interface DomainHit {
+  virtualHost: VirtualHost;
+  index: number;
+  domain: string;
+  kind: DomainKind;
+}
+
+interface Entry { vh: VirtualHost; index: number; domain: string; key: string }
+
+export interface DomainTable {
+  exact: Map<string, Entry>;
+  suffix: Entry[];
+  prefix: Entry[];
+  any?: Entry;
+  ignorePort: boolean;
+}
+
+export function compileDomains(vhosts: readonly VirtualHost[], ignorePort: boolean): DomainTable {
+  const t: DomainTable = { exact: new Map(), suffix: [], prefix: [], ignorePort };
+  vhosts.forEach((vh, index) => {
+    for (const domain of vh.domains) {
+      const key = domain.toLowerCase();
+      const e: Entry = { vh, index, domain, key };
+      if (key === '*') t.any ??= e;
+      else if (key.startsWith('*')) t.suffix.push({ ...e, key: key.slice(1) });
+      else if (key.endsWith('*')) t.prefix.push({ ...e, key: key.slice(0, -1) });
+      else if (!t.exact.has(key)) t.exact.set(key, e);
+    }
+  });
+  // Longest first; the sort is stable, so equal lengths keep configuration order.
+  t.suffix.sort((a, b) => b.key.length - a.key.length);
+  t.prefix.sort((a, b) => b.key.length - a.key.length);
+  return t;
+}
+
+/** The Host as matched: lower-cased, port removed under ignorePortInHostMatching. */
+export function hostForMatching(authority: string, ignorePort: boolean): string {
+  let h = authority.toLowerCase();
+  if (ignorePort) {
+    if (h.startsWith('[')) {
+      const end = h.indexOf(']');
+      if (end > 0) h = h.slice(0, end + 1);
+    } else {
+      const i = h.lastIndexOf(':');
+      if (i >= 0 && h.indexOf(':') === i && /^\d+$/.test(h.slice(i + 1))) h = h.slice(0, i);
+    }
+  }
+  return h;
+}
+
+export function selectVirtualHost(t: DomainTable, authority: string): DomainHit | undefined {
+  const host = hostForMatching(authority, t.ignorePort);
+  const hit = (e: Entry, kind: DomainKind): DomainHit => ({ virtualHost: e.vh, index: e.index, domain: e.domain, kind });
+  const exact = t.exact.get(host);
+  if (exact) return hit(exact, 'exact');
+  const suffix = t.suffix.find((e) => host.length > e.key.length && host.endsWith(e.key));
+  if (suffix) return hit(suffix, 'suffix');
+  const prefix = t.prefix.find((e) => host.length > e.key.length && host.startsWith(e.key));
+  if (prefix) return hit(prefix, 'prefix');
+  return t.any ? hit(t.any, 'any') : undefined;
+}
