@@ -49,13 +49,13 @@ function parseTable(text: string, columns: readonly string[]): Row[] {
 }
 
 const ROUTE_COLUMNS = ['NAME', 'VHOST NAME', 'DOMAINS', 'MATCH', 'VIRTUAL SERVICE'];
-const LISTENER_COLUMNS = ['ADDRESSES', 'PORT', 'MATCH', 'DESTINATION'];
+const LISTENER_COLUMNS = ['ADDRESS', 'PORT', 'MATCH', 'DESTINATION'];
 const CLUSTER_COLUMNS = ['SERVICE FQDN', 'PORT', 'SUBSET', 'DIRECTION', 'TYPE', 'DESTINATION RULE'];
 const ENDPOINT_COLUMNS = ['ENDPOINT', 'STATUS', 'OUTLIER CHECK', 'CLUSTER'];
 
 test('tabwriter: columns padded to the widest cell plus padding, last cell as is', () => {
   assert.equal(tabulate([['A', 'BB', 'C'], ['xxx', '', '']], 5), 'A       BB     C\nxxx            \n');
-  assert.equal(tabulate([['ADDRESSES', 'PORT'], ['0.0.0.0', '80']], 1), 'ADDRESSES PORT\n0.0.0.0   80\n');
+  assert.equal(tabulate([['ADDRESS', 'PORT'], ['0.0.0.0', '80']], 1), 'ADDRESS PORT\n0.0.0.0 80\n');
 });
 
 test('route domains abbreviated as istioctl does', () => {
@@ -174,7 +174,7 @@ test('all -o json is Envoy\'s config_dump shape; all prints the four tables', as
   const t = await runCli(['pc', 'all', 'proxy', ...fileArgs(SEED001)]);
   assert.equal(t.code, 0, t.err);
   assert.match(t.out, /^NAME +SERVICE FQDN +PORT/m);
-  assert.match(t.out, /^NAME +ADDRESSES +PORT +MATCH +DESTINATION/m);
+  assert.match(t.out, /^NAME +ADDRESS +PORT +MATCH +DESTINATION/m);
   assert.match(t.out, /^NAME +VHOST NAME +DOMAINS/m);
   assert.match(t.out, /^NAME +STATUS +LOCALITY +CLUSTER/m);
   assert.match(t.out, /^route\/8080 +demoapp\.default\.svc\.cluster\.local:8080/m);

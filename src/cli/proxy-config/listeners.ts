@@ -1,10 +1,10 @@
 /**
  * `trellis proxy-config listeners`: istioctl's listener table. One row per filter chain (the
- * default filter chain last): ADDRESSES, PORT, MATCH (`ALL`, `SNI: x`, `Trans: raw_buffer; App:
+ * default filter chain last): ADDRESS, PORT, MATCH (`ALL`, `SNI: x`, `Trans: raw_buffer; App:
  * http/1.1,h2c`, `Addr: *:15001`…) and DESTINATION (`Route: 8080`, `Cluster: outbound|…`,
  * `PassthroughCluster`, `Inline Route: /*`, `Non-HTTP/Non-TCP` for BlackHoleCluster chains),
  * listeners sorted by port, address and type, chains by destination descending. `--verbose=false`
- * gives istioctl's short form (ADDRESSES PORT TYPE). Filters: --port, --address, --type, and
+ * gives istioctl's short form (ADDRESS PORT TYPE). Filters: --port, --address, --type, and
  * (Trellis) --name for the listener name.
  */
 import { BLACKHOLE_CLUSTER } from '../../api/names.js';
@@ -134,7 +134,7 @@ function sorted(listeners: readonly Listener[]): Listener[] {
 
 /** Rows of the table, header first; `prefixName` adds istioctl's `all` NAME column. */
 export function listenerRows(listeners: readonly Listener[], verbose: boolean, prefixName = false): string[][] {
-  const head = ['ADDRESSES', 'PORT', ...(verbose ? ['MATCH', 'DESTINATION'] : ['TYPE'])];
+  const head = ['ADDRESS', 'PORT', ...(verbose ? ['MATCH', 'DESTINATION'] : ['TYPE'])];
   const rows: string[][] = [prefixName ? ['NAME', ...head] : head];
   for (const l of sorted(listeners)) {
     const lead = [...(prefixName ? [`listener/${l.name}`] : []), address(l), String(port(l))];
