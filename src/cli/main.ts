@@ -9,6 +9,7 @@ import { validateCommand } from './validate.js';
 import { analyzeCommand } from './analyze.js';
 import { explainCommand } from './explain.js';
 import { proxyConfigCommand } from './proxy-config.js';
+import { controlPlaneCommand } from './control-plane.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -29,7 +30,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
   const setCode = (c: number) => { code = c; };
-  for (const cmd of [validateCommand(io, setCode), analyzeCommand(io, setCode), proxyConfigCommand(io, setCode), explainCommand(io, setCode)]) {
+  for (const cmd of [validateCommand(io, setCode), analyzeCommand(io, setCode), proxyConfigCommand(io, setCode), explainCommand(io, setCode), controlPlaneCommand(io, setCode)]) {
     program.addCommand(cmd.copyInheritedSettings(program));
   }
   try {

@@ -18,6 +18,8 @@ import { blackHoleCluster, inboundPassthroughCluster, passthroughCluster } from 
 export { hashPolicyFor, consistentHashFor, toHashPolicy } from './hash-policy.js';
 export { clusterPlans, outboundPlans, sniDnatPlans, type OutboundPlan } from './plan.js';
 export { mergeSubsetPolicy, policyForPort, type PortPolicy } from './policy.js';
+export { applyConsistentHash } from './load-balancer.js';
+export { serviceIdentities } from './outbound.js';
 
 /** Where the proxy sits, for locality-aware load balancing. */
 export function proxyPlace(snapshot: Snapshot, proxy: Proxy): ProxyPlace {

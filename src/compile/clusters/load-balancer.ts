@@ -104,8 +104,8 @@ function setRoundRobin(d: Draft, lb: LoadBalancerSettings | undefined): void {
   if (s) d.cluster.roundRobinLbConfig = s;
 }
 
-/** Istio's `ApplyRingHashLoadBalancer`. */
-function applyConsistentHash(d: Draft, lb: LoadBalancerSettings | undefined): void {
+/** Istio's `ApplyRingHashLoadBalancer` (also used for proxyless gRPC clusters). */
+export function applyConsistentHash(d: Draft, lb: LoadBalancerSettings | undefined): void {
   const ch = lb?.consistentHash;
   if (!ch) return;
   const c = d.cluster;

@@ -15,7 +15,8 @@ import { applyLocalityLb, effectiveLocalitySetting } from './locality.js';
 
 export { groupByLocality, lbEndpoint, parseLocality } from './build.js';
 
-function assignment(snapshot: Snapshot, proxy: Proxy, plan: OutboundPlan): ClusterLoadAssignment {
+/** The load assignment of one cluster plan, whatever its discovery type (proxyless gRPC makes every cluster EDS). */
+export function planAssignment(snapshot: Snapshot, proxy: Proxy, plan: OutboundPlan): ClusterLoadAssignment {
   const eps = planEndpoints(snapshot, plan).filter((ep) => isEdsAddress(ep.address));
   if (eps.length === 0) return { clusterName: plan.name };
   const groups = groupByLocality(eps);
@@ -25,7 +26,7 @@ function assignment(snapshot: Snapshot, proxy: Proxy, plan: OutboundPlan): Clust
 }
 
 /** Whether `name` is a service cluster name (`outbound|…`, `inbound|…` or SNI-DNAT `outbound_.…`). */
-function isServiceClusterName(name: string): boolean {
+export function isServiceClusterName(name: string): boolean {
   if (parseClusterName(name)) return true;
   const m = /^outbound_\.(\d+)_\.([^_]*)_\.(.+)$/.exec(name);
   return !!m && sniDnatClusterName(m[3]!, Number(m[1]), m[2]) === name;
@@ -35,14 +36,14 @@ export function compileEndpoints(snapshot: Snapshot, proxy: Proxy, clusterNames?
   const eds = clusterPlans(snapshot, proxy).filter((p) => p.type === 'EDS');
   if (!clusterNames) {
     const seen = new Set<string>();
-    return eds.filter((p) => !seen.has(p.name) && (seen.add(p.name), true)).map((p) => assignment(snapshot, proxy, p));
+    return eds.filter((p) => !seen.has(p.name) && (seen.add(p.name), true)).map((p) => planAssignment(snapshot, proxy, p));
   }
   const byName = new Map<string, OutboundPlan>();
   for (const p of eds) if (!byName.has(p.name)) byName.set(p.name, p);
   const out: ClusterLoadAssignment[] = [];
   for (const name of clusterNames) {
     const plan = byName.get(name);
-    if (plan) out.push(assignment(snapshot, proxy, plan));
+    if (plan) out.push(planAssignment(snapshot, proxy, plan));
     else if (isServiceClusterName(name)) out.push({ clusterName: name });
   }
   return out;

@@ -12,6 +12,7 @@ import { gatewayRoutedServers } from './gateway-servers.js';
 import { sidecarRouteConfig, sidecarRouteNames, type SidecarRouteOptions } from './sidecar.js';
 
 export { sidecarRouteNames, type SidecarRouteOptions } from './sidecar.js';
+export { sidecarVirtualHosts } from './sidecar-vhosts.js';
 export { gatewayRoutedServers } from './gateway-servers.js';
 export { resolveGatewayPorts } from './gateway-ports.js';
 export { l4Destinations, l4MatchApplies, tcpRouteClusters, tlsRouteClusters } from './l4.js';

@@ -1,0 +1,183 @@
+/**
+ * What a stream (SotW or Delta) shares with the server: the context the server hands it
+ * (snapshot in effect, generators, clock, logger, events, registration), the push request the
+ * queue gives it, and the base class doing what both stream kinds do alike: identify the proxy
+ * from the first request's node, generate resources for a type, track convergence rounds, close.
+ */
+import type { Node } from '../api/xds/discovery.js';
+import { proxyFromNode } from '../model/proxy.js';
+import type { Proxy, Snapshot } from '../model/types.js';
+import type { PushRound } from './convergence.js';
+import { resourceName } from './generators.js';
+import type { Subscription } from './subscription.js';
+import { NonceSource } from './version.js';
+import type { AdsEvent, Clock, ConfigDump, GeneratorSet, Logger, ProxySyncStatus, StreamTransport } from './types.js';
+import { StreamStatus } from './types.js';
+
+export interface ConnectionContext {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly controlPlaneId: string;
+  emit(event: AdsEvent): void;
+  /** The snapshot pushes are generated from (the last one debounced). */
+  snapshot(): Snapshot;
+  generatorsFor(proxy: Proxy): GeneratorSet;
+  /** Next connection number (for ids and nonces). */
+  nextConnection(): number;
+  /** Prefix that makes nonces unique across server restarts. */
+  readonly epoch: string;
+  register(conn: Connection): void;
+  unregister(conn: Connection): void;
+  /** Any stream ended, identified or not. */
+  streamEnded(stream: object): void;
+}
+
+export interface PushRequest {
+  /** false: endpoints only (EDS). */
+  full: boolean;
+  rounds: PushRound[];
+}
+
+export function mergePush(a: PushRequest, b: PushRequest): PushRequest {
+  return { full: a.full || b.full, rounds: [...a.rounds, ...b.rounds.filter((r) => !a.rounds.includes(r))] };
+}
+
+export interface Connection {
+  readonly connectionId: string;
+  readonly proxyId: string;
+  readonly proxy: Proxy;
+  readonly delta: boolean;
+  push(request: PushRequest): Promise<void>;
+  status(): ProxySyncStatus;
+  dump(): ConfigDump;
+  close(code?: number, message?: string): void;
+}
+
+/** Adds `@type` where missing, keeps only subscribed names for a named subscription. */
+export function shapeResources(typeUrl: string, resources: readonly object[], sub: Subscription): object[] {
+  const out: object[] = [];
+  for (const r of resources) {
+    if (!sub.isWildcard && !sub.has(resourceName(r))) continue;
+    out.push('@type' in r ? r : { '@type': typeUrl, ...r });
+  }
+  return out;
+}
+
+export abstract class ConnectionBase<Res> {
+  connectionId = '';
+  proxyId = '';
+  proxy!: Proxy;
+  protected connectedAt = 0;
+  protected generators: GeneratorSet = {};
+  protected nonces!: NonceSource;
+  protected isOpen = false;
+  protected isClosed = false;
+  protected lastSnapshotVersion: string | undefined;
+  /** Rounds waiting for this proxy to answer everything sent. */
+  protected rounds = new Set<PushRound>();
+  private readonly warnedTypes = new Set<string>();
+
+  constructor(protected readonly ctx: ConnectionContext, protected readonly transport: StreamTransport<Res>) {}
+
+  abstract readonly delta: boolean;
+  /** Whether some response on this stream is still unanswered. */
+  protected abstract awaitingAnswers(): boolean;
+
+  /** Identifies the proxy from the first request; false (stream ended) when it cannot. */
+  protected open(node: Node | undefined): boolean {
+    if (!node?.id) {
+      this.close(StreamStatus.INVALID_ARGUMENT, 'the first request of a stream must carry node.id');
+      return false;
+    }
+    try {
+      this.proxy = proxyFromNode(node.id, node.metadata ?? {});
+    } catch (err) {
+      this.close(StreamStatus.INVALID_ARGUMENT, (err as Error).message);
+      return false;
+    }
+    const n = this.ctx.nextConnection();
+    this.proxyId = node.id;
+    this.connectionId = `${node.id}-${n}`;
+    this.nonces = new NonceSource(`${this.ctx.epoch}-${n}`);
+    this.generators = this.ctx.generatorsFor(this.proxy);
+    this.connectedAt = this.ctx.clock.now();
+    this.isOpen = true;
+    this.ctx.register(this as unknown as Connection);
+    this.ctx.emit({ type: 'connect', proxyId: this.proxyId, connectionId: this.connectionId, at: this.connectedAt, delta: this.delta });
+    this.ctx.logger.info('xds: proxy connected', { proxy: this.proxyId, connection: this.connectionId, delta: this.delta, peer: this.transport.peer });
+    return true;
+  }
+
+  /** Whether this stream can serve `typeUrl`; warns once when it cannot. */
+  protected serves(typeUrl: string | undefined): typeUrl is string {
+    if (typeUrl && this.generators[typeUrl]) return true;
+    const key = typeUrl ?? '';
+    if (!this.warnedTypes.has(key)) {
+      this.warnedTypes.add(key);
+      this.ctx.logger.warn('xds: request for a type this server does not serve; ignored', { proxy: this.proxyId, typeUrl: key });
+    }
+    return false;
+  }
+
+  /** Resources of a type for this proxy; undefined (logged, reported) when the generator threw. */
+  protected generate(typeUrl: string, sub: Subscription): object[] | undefined {
+    const gen = this.generators[typeUrl]!;
+    const snapshot = this.ctx.snapshot();
+    try {
+      const out = shapeResources(typeUrl, gen(snapshot, this.proxy, sub.requestedNames()), sub);
+      this.lastSnapshotVersion = snapshot.version;
+      return out;
+    } catch (err) {
+      this.fail(typeUrl, err);
+      return undefined;
+    }
+  }
+
+  protected fail(typeUrl: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.ctx.logger.error('xds: cannot generate or send resources; proxy keeps its previous config', { proxy: this.proxyId, typeUrl, error: message });
+    this.ctx.emit({ type: 'error', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl, message });
+  }
+
+  /** After a push ran: rounds that sent something wait for the answers. */
+  protected afterPush(rounds: readonly PushRound[]): void {
+    const waiting = this.awaitingAnswers();
+    for (const r of rounds) {
+      r.pushed(this, waiting);
+      if (waiting) this.rounds.add(r);
+    }
+  }
+
+  /** After an ACK or NACK: rounds complete when nothing is unanswered. */
+  protected answered(): void {
+    if (this.awaitingAnswers() || this.rounds.size === 0) return;
+    const rounds = [...this.rounds];
+    this.rounds.clear();
+    for (const r of rounds) r.done(this);
+  }
+
+  /** The client went away (or the server closes): forget the stream. Idempotent. */
+  closed(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.ctx.streamEnded(this);
+    for (const r of this.rounds) r.leave(this);
+    this.rounds.clear();
+    if (this.isOpen) {
+      this.ctx.unregister(this as unknown as Connection);
+      const at = this.ctx.clock.now();
+      this.ctx.emit({ type: 'disconnect', proxyId: this.proxyId, connectionId: this.connectionId, at, connectedMs: at - this.connectedAt });
+      this.ctx.logger.info('xds: proxy disconnected', { proxy: this.proxyId, connection: this.connectionId });
+    }
+  }
+
+  close(code?: number, message?: string): void {
+    if (this.isClosed) return;
+    if (code !== undefined && code !== StreamStatus.OK) this.ctx.logger.warn('xds: closing stream', { proxy: this.proxyId || undefined, code, message });
+    try {
+      this.transport.end(code, message);
+    } finally {
+      this.closed();
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Decides what a config change means for the ADS server: the kinds that changed, or exactly
+ * {ENDPOINTS_KIND} when only endpoints changed, so that the server pushes EDS alone (Istio's
+ * incremental EDS update for WorkloadEntry and Pod events).
+ *
+ * Only-endpoints is claimed when every changed kind is a workload kind (WorkloadEntry, Pod,
+ * Deployment) and, comparing the registries before and after: the services are the same; every
+ * endpoint that appeared, vanished or changed belongs to an EDS service (resolution
+ * CLIENT_SIDE_LB: DNS clusters carry their endpoints in CDS); and no changed workload is one
+ * whose own listeners depend on it (the built-in gateways, or workloads with named ports, which
+ * gateway listeners resolve). When in doubt it answers the kinds, which means a full push (the
+ * server still sends only the types whose content changed for each proxy). Pure.
+ */
+import type { Snapshot } from '../model/types.js';
+import type { Endpoint, Workload } from '../registry/types.js';
+import { ENDPOINTS_KIND } from './types.js';
+
+const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['WorkloadEntry', 'Pod', 'Deployment']);
+
+/** Items present in one list and not the other (or a different number of times), by JSON. */
+function changedItems<T>(before: readonly T[], after: readonly T[]): T[] {
+  const counts = new Map<string, { item: T; n: number }>();
+  for (const [list, d] of [[before, 1], [after, -1]] as const) {
+    for (const item of list) {
+      const k = JSON.stringify(item);
+      const c = counts.get(k);
+      if (c) c.n += d;
+      else counts.set(k, { item, n: d });
+    }
+  }
+  return [...counts.values()].filter((c) => c.n !== 0).map((c) => c.item);
+}
+
+export function pushKinds(changed: ReadonlySet<string>, before: Snapshot, after: Snapshot): ReadonlySet<string> {
+  if (changed.size === 0 || ![...changed].every((k) => WORKLOAD_KINDS.has(k))) return changed;
+  if (before.registry === after.registry) return changed;
+  if (JSON.stringify(before.registry.services) !== JSON.stringify(after.registry.services)) return changed;
+  const eds = new Set(after.registry.services.filter((s) => s.resolution === 'CLIENT_SIDE_LB').map((s) => `${s.namespace}|${s.hostname}`));
+  const endpoints: Endpoint[] = changedItems(before.registry.endpoints, after.registry.endpoints);
+  if (endpoints.some((e) => !eds.has(`${e.serviceNamespace}|${e.hostname}`))) return changed;
+  const workloads: Workload[] = changedItems(before.registry.workloads, after.registry.workloads);
+  if (workloads.some((w) => w.kind === 'Gateway' || Object.keys(w.ports).length > 0)) return changed;
+  return new Set([ENDPOINTS_KIND]);
+}

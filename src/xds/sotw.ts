@@ -1,0 +1,162 @@
+/**
+ * A state-of-the-world ADS stream (StreamAggregatedResources), as Envoy's xDS protocol and
+ * Istio's ads.go define it, per type URL:
+ * - a first request (or one with an empty nonce, or one naming a nonce from a stream this
+ *   server has no state for: a reconnect) gets a response at once;
+ * - a request whose response_nonce is not the last one sent for its type is stale: ignored;
+ * - the last nonce without error_detail is an ACK (acked version = the version sent with it);
+ *   with error_detail a NACK: recorded, logged, reported; the acked version stays;
+ * - an ACK or NACK that changes resource_names is answered with the new set;
+ * - every response carries every subscribed resource of the type (SotW); version = content hash.
+ * Pushes (from the queue) send a type only when its content differs from what was last sent.
+ */
+import { TypeUrl } from '../api/envoy/common.js';
+import type { DiscoveryRequest, DiscoveryResponse } from '../api/xds/discovery.js';
+import { ConnectionBase, type Connection, type PushRequest } from './connection.js';
+import { PUSH_ORDER } from './generators.js';
+import { Subscription } from './subscription.js';
+import type { ConfigDump, NackRecord, ProxySyncStatus, SendReason, SotwHandle, TypeSyncStatus } from './types.js';
+import { contentVersion } from './version.js';
+
+interface Sent {
+  version: string;
+  nonce: string;
+  at: number;
+  resources: readonly object[];
+}
+
+interface TypeState {
+  sub: Subscription;
+  sent?: Sent;
+  /** The last nonce sent is not answered yet. */
+  awaiting: boolean;
+  acked?: { version: string; nonce: string; at: number };
+  nack?: NackRecord;
+}
+
+export class SotwConnection extends ConnectionBase<DiscoveryResponse> implements Connection, SotwHandle {
+  readonly delta = false;
+  private readonly types = new Map<string, TypeState>();
+
+  receive(req: DiscoveryRequest): void {
+    if (this.isClosed) return;
+    if (!this.isOpen && !this.open(req.node)) return;
+    const typeUrl = req.typeUrl;
+    if (!this.serves(typeUrl)) return;
+    const nonce = req.responseNonce ?? '';
+    let st = this.types.get(typeUrl);
+    if (!st) {
+      st = { sub: new Subscription(), awaiting: false };
+      this.types.set(typeUrl, st);
+      st.sub.setSotw(req.resourceNames, true);
+      if (nonce) this.ctx.logger.debug('xds: request with a nonce of another stream (reconnect)', { proxy: this.proxyId, typeUrl, nonce });
+      this.respond(typeUrl, st, 'request', true);
+      return;
+    }
+    if (nonce === '') {
+      st.sub.setSotw(req.resourceNames, false);
+      this.respond(typeUrl, st, 'request', true);
+      return;
+    }
+    if (!st.sent || nonce !== st.sent.nonce) {
+      this.ctx.logger.debug('xds: stale nonce ignored', { proxy: this.proxyId, typeUrl, nonce, expected: st.sent?.nonce });
+      return;
+    }
+    const sent = st.sent;
+    const now = this.ctx.clock.now();
+    st.awaiting = false;
+    if (req.errorDetail) {
+      const message = req.errorDetail.message ?? '';
+      st.nack = { version: sent.version, nonce, message, at: now, ...(req.errorDetail.code !== undefined ? { code: req.errorDetail.code } : {}) };
+      this.ctx.logger.warn('xds: NACK', { proxy: this.proxyId, typeUrl, version: sent.version, nonce, acked: st.acked?.version, error: message });
+      this.ctx.emit({
+        type: 'nack', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl, version: sent.version, nonce, message,
+        ...(req.errorDetail.code !== undefined ? { code: req.errorDetail.code } : {}),
+      });
+    } else {
+      st.acked = { version: sent.version, nonce, at: now };
+      this.ctx.emit({ type: 'ack', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl, version: sent.version, nonce });
+    }
+    if (st.sub.setSotw(req.resourceNames, false)) this.respond(typeUrl, st, 'request', true);
+    this.answered();
+  }
+
+  async push(request: PushRequest): Promise<void> {
+    const flushes: Promise<void>[] = [];
+    if (!this.isClosed) {
+      const order = [...PUSH_ORDER.filter((t) => this.types.has(t)), ...[...this.types.keys()].filter((t) => !PUSH_ORDER.includes(t))];
+      for (const typeUrl of order) {
+        if (!request.full && typeUrl !== TypeUrl.ClusterLoadAssignment) continue;
+        const f = this.respond(typeUrl, this.types.get(typeUrl)!, 'push', false);
+        if (f) flushes.push(f);
+      }
+    }
+    this.afterPush(request.rounds);
+    await Promise.all(flushes);
+  }
+
+  /** Generates and sends one type; with `always` false, only when the content changed. */
+  private respond(typeUrl: string, st: TypeState, reason: SendReason, always: boolean): Promise<void> | undefined {
+    const started = this.ctx.clock.now();
+    const resources = this.generate(typeUrl, st.sub);
+    if (!resources) return undefined;
+    // The version is a hash of the serialized list, so equal versions mean identical content.
+    const version = contentVersion(JSON.stringify(resources));
+    if (!always && st.sent && st.sent.version === version) {
+      this.ctx.emit({ type: 'push-skipped', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl });
+      return undefined;
+    }
+    const nonce = this.nonces.next();
+    const response: DiscoveryResponse = { versionInfo: version, resources, typeUrl, nonce, controlPlane: { identifier: this.ctx.controlPlaneId } };
+    let flushed: void | Promise<void>;
+    try {
+      flushed = this.transport.send(response);
+    } catch (err) {
+      this.fail(typeUrl, err);
+      return undefined;
+    }
+    const at = this.ctx.clock.now();
+    st.sent = { version, nonce, at, resources };
+    st.awaiting = true;
+    this.ctx.emit({
+      type: 'push', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl, reason,
+      version, nonce, resources: resources.length, durationMs: at - started,
+    });
+    return flushed ? flushed.catch(() => {}) : undefined;
+  }
+
+  protected awaitingAnswers(): boolean {
+    for (const st of this.types.values()) if (st.awaiting) return true;
+    return false;
+  }
+
+  status(): ProxySyncStatus {
+    const types: TypeSyncStatus[] = [];
+    for (const [typeUrl, st] of this.types) {
+      types.push({
+        typeUrl,
+        subscribed: st.sub.describe(),
+        ...(st.sent ? { sentVersion: st.sent.version, sentNonce: st.sent.nonce, sentAt: st.sent.at, sentCount: st.sent.resources.length } : {}),
+        ...(st.acked ? { ackedVersion: st.acked.version, ackedAt: st.acked.at } : {}),
+        ...(st.nack ? { lastNack: { ...st.nack } } : {}),
+      });
+    }
+    return {
+      id: this.proxyId, connectionId: this.connectionId, proxy: this.proxy, connectedAt: this.connectedAt, delta: false,
+      ...(this.lastSnapshotVersion !== undefined ? { snapshotVersion: this.lastSnapshotVersion } : {}),
+      types,
+    };
+  }
+
+  dump(): ConfigDump {
+    return {
+      id: this.proxyId, connectionId: this.connectionId, proxy: this.proxy,
+      types: [...this.types].map(([typeUrl, st]) => ({
+        typeUrl,
+        ...(st.sent ? { version: st.sent.version } : {}),
+        acked: !!st.sent && st.acked?.nonce === st.sent.nonce,
+        resources: st.sent?.resources ?? [],
+      })),
+    };
+  }
+}
