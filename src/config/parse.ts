@@ -98,6 +98,7 @@ export function parseText(file: string, text: string, opts: ParseOptions = {}): 
     res.failures.push({ file, line: 1, field: '', message: `cannot parse: ${(e as Error).message}` });
     return res;
   }
+  const hasFlowColon = FLOW_COLON.test(text);
   for (const doc of docs) {
     const startLine = doc.contents?.range ? lc.linePos(doc.contents.range[0]).line : 1;
     if (doc.errors.length > 0) {
@@ -107,7 +108,7 @@ export function parseText(file: string, text: string, opts: ParseOptions = {}): 
       }
       continue;
     }
-    if (FLOW_COLON.test(text)) readFlowScalarsLikeGo(doc, text);
+    if (hasFlowColon) readFlowScalarsLikeGo(doc, text);
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
