@@ -14,12 +14,14 @@ import { TrellisError } from '../common/errors.js';
 import {
   DEFAULT_MONITORING_ADDRESS, DEFAULT_XDS_ADDRESS, ListenError, startControlPlane, type MonitoringFactory,
 } from '../xds/control-plane.js';
-import type { Logger } from '../xds/types.js';
+import type { AdsEventListener, Logger } from '../xds/types.js';
 import type { Io } from './main.js';
 
 export interface ControlPlaneCommandDeps {
   /** Starts the monitoring server (debug endpoints, metrics); absent: none is started. */
   monitoring?: MonitoringFactory;
+  /** The ADS server's event listener (the monitoring plugin's, for metrics). */
+  events?: AdsEventListener;
   /** Resolves when the command should stop. Default: the first SIGINT or SIGTERM. */
   stopSignal?: () => Promise<string>;
 }
@@ -95,6 +97,7 @@ export function controlPlaneCommand(io: Io, setCode: (c: number) => void, deps: 
           xdsAddress: opts.xdsAddress,
           monitoringAddress: opts.monitoringAddress,
           monitoring: deps.monitoring,
+          ...(deps.events ? { ads: { onEvent: deps.events } } : {}),
           logger: ioLogger(io, opts.verbose === true),
         });
       } catch (e) {

@@ -10,6 +10,8 @@ import { analyzeCommand } from './analyze.js';
 import { explainCommand } from './explain.js';
 import { proxyConfigCommand } from './proxy-config.js';
 import { controlPlaneCommand } from './control-plane.js';
+import { proxyStatusCommand } from './proxy-status.js';
+import { monitoringPlugin } from '../xds/monitoring/plugin.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -30,7 +32,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
   const setCode = (c: number) => { code = c; };
-  for (const cmd of [validateCommand(io, setCode), analyzeCommand(io, setCode), proxyConfigCommand(io, setCode), explainCommand(io, setCode), controlPlaneCommand(io, setCode)]) {
+  const monitoring = monitoringPlugin();
+  for (const cmd of [
+    validateCommand(io, setCode), analyzeCommand(io, setCode), proxyConfigCommand(io, setCode), explainCommand(io, setCode),
+    controlPlaneCommand(io, setCode, { monitoring: monitoring.factory, events: monitoring.onEvent }), proxyStatusCommand(io, setCode),
+  ]) {
     program.addCommand(cmd.copyInheritedSettings(program));
   }
   try {

@@ -6,6 +6,12 @@
  * proto3 JSON (for `all`, Envoy's config_dump shape). Filters that match nothing print an empty
  * table, exit 0, as istioctl does. Exit 2 on usage errors (unknown workload, bad flag), 1 when no
  * valid config remains.
+ *
+ * With `--xds ADDR PROXY_ID` the resources come from a running control plane instead: what it
+ * last sent to that proxy, read from its `/debug/config_dump` on its monitoring address ADDR (see
+ * ./xds-client.ts), then shown with the same tables; `all -o json|yaml` prints that dump as is.
+ * PROXY_ID is the node id or `POD.NAMESPACE` (`POD` alone takes `-n`). Exit 2 when the control
+ * plane cannot be reached or has no such proxy.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { stringify as toYaml } from 'yaml';
@@ -18,10 +24,15 @@ import { configDump } from './proxy-config/config-dump.js';
 import { filterAssignments, renderEdsSummary, renderEndpoints, type EndpointFilter } from './proxy-config/endpoints.js';
 import { filterListeners, renderListeners, type ListenerFilter } from './proxy-config/listeners.js';
 import { filterRoutes, renderRoutes, type RouteFilter } from './proxy-config/routes.js';
+import { TrellisError } from '../common/errors.js';
+import { configFromDump } from '../xds/monitoring/config-dump.js';
+import {
+  controlPlaneTarget, fetchConfigDump, hasControlPlaneAddress, withControlPlaneAddress, type ControlPlaneAddressOptions,
+} from './xds-client.js';
 
 const FORMATS = ['table', 'short', 'json', 'yaml'] as const;
 
-interface Options extends MeshInputOptions {
+interface Options extends MeshInputOptions, ControlPlaneAddressOptions {
   output: string;
   port?: number;
   address?: string;
@@ -140,8 +151,14 @@ function subcommand(io: Io, setCode: (c: number) => void, spec: (typeof SPECS)[n
     .showHelpAfterError();
   withMeshOptions(cmd).option('-o, --output <format>', 'table (istioctl\'s short), json or yaml', 'table');
   addFlags(cmd, spec.kind, spec.flags);
-  return cmd.action((workload: string, o: Options) => {
+  withControlPlaneAddress(cmd, 'read from a running control plane at this monitoring address (HOST:PORT) what it last sent to the proxy WORKLOAD names (node id, POD.NAMESPACE or POD with -n), instead of compiling files');
+  return cmd.action(async (workload: string, o: Options) => {
     checkFormat(o.output, FORMATS);
+    if (hasControlPlaneAddress(o)) {
+      await fromControlPlane(io, spec.kind, workload, o);
+      setCode(0);
+      return;
+    }
     const mesh = loadMesh(o, io);
     const { proxy } = resolveWorkload(mesh.snapshot, workload, o.namespace);
     const cfg = compileProxy(mesh.snapshot, proxy);
@@ -150,10 +167,29 @@ function subcommand(io: Io, setCode: (c: number) => void, spec: (typeof SPECS)[n
   });
 }
 
+/** `--xds`: the proxy's config as the control plane last sent it, with the offline renderers. */
+async function fromControlPlane(io: Io, kind: Kind, proxyArg: string, o: Options): Promise<void> {
+  if (o.filename.length > 0) throw new TrellisError('E_USAGE', 'give either config files (-f) or a running control plane (--xds), not both');
+  const proxyId = proxyArg.includes('~') || proxyArg.includes('.') ? proxyArg : `${proxyArg}.${o.namespace}`;
+  const dump = await fetchConfigDump(controlPlaneTarget(o), proxyId);
+  const opts = { ...o, verbose: o.verbose !== false };
+  if (kind === 'all' && o.output !== 'table' && o.output !== 'short') {
+    io.out(serialize(dump, o.output, 2));
+    return;
+  }
+  let cfg: ProxyConfig;
+  try {
+    cfg = configFromDump(dump);
+  } catch (e) {
+    throw new TrellisError('E_READ', `the control plane's config dump of ${proxyId}: ${(e as Error).message}`);
+  }
+  io.out(render(kind, cfg, opts, ''));
+}
+
 export function proxyConfigCommand(io: Io, setCode: (c: number) => void): Command {
   const cmd = new Command('proxy-config')
     .alias('pc')
-    .description('show the xDS config a workload\'s proxy would receive, from files, as istioctl proxy-config shows it');
+    .description('show the xDS config a workload\'s proxy would receive, from files (with --xds: what a running control plane sent it), as istioctl proxy-config shows it');
   for (const spec of SPECS) cmd.addCommand(subcommand(io, setCode, spec));
   return cmd;
 }

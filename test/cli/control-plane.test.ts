@@ -72,7 +72,7 @@ test('control-plane: a port in use is a clear message and exit 1, not a stack tr
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
   const port = (blocker.address() as AddressInfo).port;
-  const r = await runCli(['control-plane', '--config', dir, '--xds-address', `127.0.0.1:${port}`]);
+  const r = await runCli(['control-plane', '--config', dir, '--xds-address', `127.0.0.1:${port}`, '--monitoring-address', '127.0.0.1:0']);
   assert.equal(r.code, 1);
   assert.match(r.err, new RegExp(`trellis: cannot listen for xDS on 127\\.0\\.0\\.1:${port}: address already in use`));
   assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
@@ -135,7 +135,7 @@ const clusterNames = (r: DiscoveryResponse) => (r.resources ?? []).map((c) => (c
 test('control-plane: serves ADS from a watched directory; pushes after an edit; an invalid edit is rejected with no push; SIGTERM stops it cleanly', { timeout: 60_000 }, async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'a.yaml'), serviceEntry('a', 'a.example.com', 80));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'control-plane', '--config', dir, '--xds-address', '127.0.0.1:0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'control-plane', '--config', dir, '--xds-address', '127.0.0.1:0', '--monitoring-address', '127.0.0.1:0'], {
     cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const cp = new ControlPlaneProcess(child);
