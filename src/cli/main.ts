@@ -2,16 +2,11 @@
  * The `trellis` command: builds the command tree (one file per subcommand) and maps failures to
  * exit statuses: 0 ok, 1 findings (invalid config, analysis errors), 2 usage or unreadable input.
  * Nothing here knows about config semantics; subcommands call into `config/` and friends.
+ * Subcommands load lazily: `trellis validate` must not pay for gRPC, protobuf and the compiler,
+ * so only the named subcommand's module is imported (all of them for help or an unknown name).
  */
 import { Command, CommanderError } from 'commander';
 import { TrellisError } from '../common/errors.js';
-import { validateCommand } from './validate.js';
-import { analyzeCommand } from './analyze.js';
-import { explainCommand } from './explain.js';
-import { proxyConfigCommand } from './proxy-config.js';
-import { controlPlaneCommand } from './control-plane.js';
-import { proxyStatusCommand } from './proxy-status.js';
-import { monitoringPlugin } from '../xds/monitoring/plugin.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -24,6 +19,35 @@ const defaultIo: Io = {
   err: (s) => process.stderr.write(s),
 };
 
+type CommandFactory = (io: Io, setCode: (c: number) => void) => Command;
+
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  validate: async () => (await import('./validate.js')).validateCommand,
+  analyze: async () => (await import('./analyze.js')).analyzeCommand,
+  'proxy-config': async () => (await import('./proxy-config.js')).proxyConfigCommand,
+  explain: async () => (await import('./explain.js')).explainCommand,
+  'control-plane': async () => {
+    const [{ controlPlaneCommand }, { monitoringPlugin }] = await Promise.all([
+      import('./control-plane.js'),
+      import('../xds/monitoring/plugin.js'),
+    ]);
+    return (io, setCode) => {
+      const monitoring = monitoringPlugin();
+      return controlPlaneCommand(io, setCode, { monitoring: monitoring.factory, events: monitoring.onEvent });
+    };
+  },
+  'proxy-status': async () => (await import('./proxy-status.js')).proxyStatusCommand,
+  proxy: async () => (await import('./proxy.js')).proxyCommand,
+};
+const ALIASES: Record<string, string> = { pc: 'proxy-config' };
+
+async function commandsFor(argv: readonly string[]): Promise<CommandFactory[]> {
+  const first = argv.find((a) => !a.startsWith('-'));
+  const name = first === undefined ? undefined : (ALIASES[first] ?? first);
+  const names = name !== undefined && COMMANDS[name] ? [name] : Object.keys(COMMANDS);
+  return Promise.all(names.map((n) => COMMANDS[n]!()));
+}
+
 export async function main(argv: readonly string[], io: Io = defaultIo): Promise<number> {
   let code = 0;
   const program = new Command('trellis')
@@ -32,12 +56,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
   const setCode = (c: number) => { code = c; };
-  const monitoring = monitoringPlugin();
-  for (const cmd of [
-    validateCommand(io, setCode), analyzeCommand(io, setCode), proxyConfigCommand(io, setCode), explainCommand(io, setCode),
-    controlPlaneCommand(io, setCode, { monitoring: monitoring.factory, events: monitoring.onEvent }), proxyStatusCommand(io, setCode),
-  ]) {
-    program.addCommand(cmd.copyInheritedSettings(program));
+  for (const make of await commandsFor(argv)) {
+    program.addCommand(make(io, setCode).copyInheritedSettings(program));
   }
   try {
     await program.parseAsync([...argv], { from: 'user' });
