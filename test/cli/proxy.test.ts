@@ -20,7 +20,7 @@ import { runCli } from '../helpers/cli.js';
 const EXAMPLE = join(REPO_ROOT, 'examples/001-sidecar-canary');
 const TYPES = [TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment, TypeUrl.Listener, TypeUrl.RouteConfiguration];
 
-async function waitFor(what: string, pred: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+async function waitFor(what: string, pred: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await pred())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -35,7 +35,7 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
-test('trellis proxy: connects, ACKs, serves admin and readiness, stops on SIGTERM', { timeout: 60_000 }, async (t) => {
+test('trellis proxy: connects, ACKs, serves admin and readiness, stops on SIGTERM', { timeout: 90_000 }, async (t) => {
   const store = new MemoryStore();
   for (const f of readdirSync(EXAMPLE).filter((n) => n.endsWith('.yaml')).sort()) store.applyText(f, readFileSync(join(EXAMPLE, f), 'utf8'));
   const cp = await startControlPlane({ store, xdsAddress: '127.0.0.1:0', ads: { debounceMs: 10, debounceMaxMs: 50 } });
