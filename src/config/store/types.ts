@@ -10,26 +10,12 @@
  * only describes; it does no I/O.
  */
 import type { Severity } from '../../common/errors.js';
+import { realClock, type Clock } from '../../common/clock.js';
 import type { ValidatedObject } from '../validate.js';
 
 /** Timers the store waits on, injectable so that tests drive debouncing with a fake clock. */
-export interface StoreClock {
-  /** Milliseconds, monotonic enough for debouncing. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The process's real timers (unref'd: a store alone does not keep a process alive). */
-export const realClock: StoreClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+export type StoreClock = Clock;
+export { realClock };
 
 /**
  * Something in the input the store did not accept as is: an invalid object, a document that does

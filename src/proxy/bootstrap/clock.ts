@@ -7,26 +7,9 @@
  * process alive on their own. No I/O.
  */
 
-export type TimerHandle = unknown;
-
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
-
-export type Random = () => number;
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+export type { Clock, Random, TimerHandle } from '../../common/clock.js';
+export { realClock as systemClock } from '../../common/clock.js';
+import type { Random } from '../../common/clock.js';
 
 export const DEFAULT_BACKOFF_BASE_MS = 500;
 export const DEFAULT_BACKOFF_MAX_MS = 30_000;

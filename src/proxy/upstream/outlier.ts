@@ -31,6 +31,7 @@
  * are available; `ejectedCount()` is for stats (`outlier_detection.ejections_active`). Active
  * health checks do not exist in Trellis, so nothing un-ejects early.
  */
+import { realClock, type Clock } from '../../common/clock.js';
 import type { Host } from './host.js';
 import { resolveOutlierSettings, type OutlierDetectionConfig, type OutlierSettings } from './outlier-config.js';
 import { evaluateRates, type RateInput } from './outlier-rates.js';
@@ -67,23 +68,10 @@ export interface OutlierEvent {
   durationMs?: number;
 }
 
-export interface OutlierClock {
-  /** Monotonic milliseconds. */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type OutlierClock = Clock;
 
 /** The process's timers, unref'd so a detector alone does not keep the process alive. */
-export const realOutlierClock: OutlierClock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+export const realOutlierClock: OutlierClock = realClock;
 
 export interface OutlierDetectorOptions {
   clock?: OutlierClock;
