@@ -1,0 +1,30 @@
+/**
+ * envoy.filters.http.fault per request: with the route's HTTPFault (faultConfig), first the delay
+ * (drawn with the injected random; response flag DI), then the abort (flag FI, body
+ * "fault filter abort", as Envoy; a gRPC abort answers 200 with grpc-status). Without a
+ * per-route config the filter does nothing (Istio's listener-level HTTPFault is empty).
+ */
+import type { HttpFilter, ProxyResponse, RequestContext } from '../types.js';
+import { localReply } from '../types.js';
+import { faultConfig } from './config.js';
+
+export const faultFilter: HttpFilter = {
+  name: 'envoy.filters.http.fault',
+  async onRequest(ctx: RequestContext): Promise<ProxyResponse | undefined> {
+    const f = ctx.decision?.fault;
+    if (!f) return undefined;
+    const c = faultConfig(f);
+    if (c.delay && c.delay.ms > 0 && ctx.random() < c.delay.fraction) {
+      ctx.flags.add('DI');
+      if (!(await ctx.sleep(c.delay.ms))) return localReply(499, 'client disconnected');
+    }
+    if (c.abort && ctx.random() < c.abort.fraction) {
+      ctx.flags.add('FI');
+      if (c.abort.grpcStatus !== undefined) {
+        return { status: 200, headers: { 'content-type': 'application/grpc', 'grpc-status': String(c.abort.grpcStatus), 'grpc-message': 'fault filter abort' }, body: '' };
+      }
+      return localReply(c.abort.httpStatus ?? 503, 'fault filter abort');
+    }
+    return undefined;
+  },
+};

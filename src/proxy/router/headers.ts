@@ -1,0 +1,54 @@
+/**
+ * Header operations of the route configuration, virtual host, route and weighted cluster
+ * (`requestHeadersToAdd/Remove`, `responseHeadersToAdd/Remove`), applied in Envoy's order
+ * (the most specific level last, so it wins), with each HeaderValueOption's appendAction, and the
+ * hop-by-hop headers a proxy must not forward. Operates on plain lower-cased header records.
+ */
+import type { HeaderValueOption } from '../../api/envoy/common.js';
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+export interface HeaderOps {
+  add?: readonly HeaderValueOption[];
+  remove?: readonly string[];
+}
+
+export const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate',
+]);
+
+export function stripHopByHop(h: Headers): Headers {
+  const out: Headers = {};
+  const extra = new Set(String(h['connection'] ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
+  for (const [k, v] of Object.entries(h)) {
+    if (v === undefined || k.startsWith(':') || HOP_BY_HOP.has(k) || extra.has(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+export function applyHeaderOps(h: Headers, levels: readonly HeaderOps[]): void {
+  for (const l of levels) {
+    for (const r of l.remove ?? []) delete h[r.toLowerCase()];
+    for (const o of l.add ?? []) {
+      const k = o.header.key.toLowerCase();
+      const v = o.header.value ?? '';
+      if (v === '' && !o.keepEmptyValue) continue;
+      const cur = h[k];
+      switch (o.appendAction ?? 'APPEND_IF_EXISTS_OR_ADD') {
+        case 'APPEND_IF_EXISTS_OR_ADD':
+          h[k] = cur === undefined ? v : [...(Array.isArray(cur) ? cur : [cur]), v];
+          break;
+        case 'ADD_IF_ABSENT':
+          if (cur === undefined) h[k] = v;
+          break;
+        case 'OVERWRITE_IF_EXISTS_OR_ADD':
+          h[k] = v;
+          break;
+        case 'OVERWRITE_IF_EXISTS':
+          if (cur !== undefined) h[k] = v;
+          break;
+      }
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Explicit outbound mode (the app's HTTP_PROXY points at IP:15001): absolute-form requests
+ * (`GET http://demoapp:8080/canary`) and CONNECT tunnels are routed as if the connection had been
+ * captured to that service's port. The proxy knows the host name, not a VIP, so it takes the
+ * outbound listener of the port (`127.0.0.1_PORT` as Istio builds them for INTERCEPTION_MODE NONE,
+ * or `0.0.0.0_PORT`), selects its filter chain for a plaintext HTTP connection to that port, and
+ * routes by the Host through that listener's route table (whose virtual hosts carry the service's
+ * short and long names). A port without an outbound listener follows the outbound traffic policy
+ * the route tables reveal: a `block_all` virtual host (REGISTRY_ONLY) → blocked (502, logged,
+ * counted); otherwise (ALLOW_ANY) → PassthroughCluster to the host and port as requested.
+ */
+import type { Listener } from '../../api/envoy/listener.js';
+import type { RuntimeSnapshot } from '../bootstrap/runtime.js';
+import { selectFilterChain } from '../listener/match.js';
+import { chainTerminal } from '../listener/terminal.js';
+import { ENVOY_DEFAULT_ROUTE_TIMEOUT, type RouteDecision } from '../router/index.js';
+import type { HttpTarget } from './http-handler.js';
+
+export function splitHostPort(authority: string, dflt: number): { host: string; port: number } {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(authority);
+  const host = (m?.[1] ?? authority).replace(/^\[|\]$/g, '');
+  return { host, port: m?.[2] ? Number(m[2]) : dflt };
+}
+
+const outboundCache = new WeakMap<RuntimeSnapshot, Map<number, Listener | null>>();
+
+/** The outbound listener serving `port` (not inbound, not the capture listeners). */
+export function outboundListener(s: RuntimeSnapshot, port: number): Listener | undefined {
+  let m = outboundCache.get(s);
+  if (!m) outboundCache.set(s, (m = new Map()));
+  let l = m.get(port);
+  if (l === undefined) {
+    l = null;
+    for (const e of s.listeners.values()) {
+      const x = e.listener;
+      if (x.trafficDirection === 'INBOUND' || x.name === 'virtualOutbound' || x.name === 'virtualInbound') continue;
+      if (x.address.socketAddress?.portValue !== port) continue;
+      const a = x.address.socketAddress.address;
+      if (a === '127.0.0.1' || a === '0.0.0.0' || a === '::') { l = x; break; }
+      l ??= x;
+    }
+    m.set(port, l);
+  }
+  return l ?? undefined;
+}
+
+const policyCache = new WeakMap<RuntimeSnapshot, 'REGISTRY_ONLY' | 'ALLOW_ANY'>();
+
+/** The outbound traffic policy as the route tables show it. */
+export function outboundPolicy(s: RuntimeSnapshot): 'REGISTRY_ONLY' | 'ALLOW_ANY' {
+  let p = policyCache.get(s);
+  if (!p) {
+    p = 'ALLOW_ANY';
+    for (const r of s.routes.values()) if (r.config.virtualHosts?.some((v) => v.name === 'block_all')) p = 'REGISTRY_ONLY';
+    policyCache.set(s, p);
+  }
+  return p;
+}
+
+function plain(cluster: string, authority: string, path: string): RouteDecision {
+  return { kind: 'cluster', cluster, path, authority, rewrites: [], timeout: cluster === 'PassthroughCluster' ? '0s' : ENVOY_DEFAULT_ROUTE_TIMEOUT };
+}
+
+/**
+ * Whether a tcp_proxy of an outbound listener is for `host`: its cluster's FQDN
+ * (`outbound|PORT|SUBSET|FQDN`) is the host or starts with `host.` (short names). A TCP port
+ * carries no Host, so in explicit mode the name is the only way to tell services apart.
+ */
+export function tcpServesHost(clusters: readonly string[], host: string): boolean {
+  const h = host.toLowerCase();
+  return clusters.some((c) => {
+    const fqdn = c.split('|')[3];
+    if (!fqdn) return c === 'PassthroughCluster';
+    return fqdn === h || fqdn.startsWith(`${h}.`);
+  });
+}
+
+/** What serves an explicit-mode request for `authority` (default port 80). */
+export function explicitTarget(s: RuntimeSnapshot, authority: string, path: string, dfltPort = 80): HttpTarget | undefined {
+  const { port } = splitHostPort(authority, dfltPort);
+  const l = outboundListener(s, port);
+  const emptyHcm = { statPrefix: 'explicit', httpFilters: [] };
+  if (!l) {
+    const cluster = outboundPolicy(s) === 'REGISTRY_ONLY' ? 'BlackHoleCluster' : 'PassthroughCluster';
+    return { hcm: emptyHcm, table: undefined, fixed: plain(cluster, authority, path) };
+  }
+  const addr = l.address.socketAddress?.address ?? '0.0.0.0';
+  const choice = selectFilterChain(l, { destinationAddress: addr, destinationPort: port, http: 'http/1.1' });
+  const t = chainTerminal(choice.chain);
+  if (t.kind === 'http') return { hcm: t.hcm, table: s.routeTableFor(t.hcm) };
+  if (t.kind === 'tcp') {
+    const names = t.cluster ? [t.cluster] : (t.weightedClusters ?? []).map((c) => c.name);
+    if (names.length && tcpServesHost(names, splitHostPort(authority, dfltPort).host)) return { hcm: emptyHcm, table: undefined, fixed: plain(names[0]!, authority, path) };
+  }
+  const cluster = outboundPolicy(s) === 'REGISTRY_ONLY' ? 'BlackHoleCluster' : 'PassthroughCluster';
+  return { hcm: emptyHcm, table: undefined, fixed: plain(cluster, authority, path) };
+}
