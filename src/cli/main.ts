@@ -37,7 +37,10 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
     };
   },
   'proxy-status': async () => (await import('./proxy-status.js')).proxyStatusCommand,
-  proxy: async () => (await import('./proxy.js')).proxyCommand,
+  proxy: async () => {
+    const [{ proxyCommand }, { startDataPlane }] = await Promise.all([import('./proxy.js'), import('../proxy/server/proxy.js')]);
+    return (io, setCode) => proxyCommand(io, setCode, { dataPlane: startDataPlane });
+  },
 };
 const ALIASES: Record<string, string> = { pc: 'proxy-config' };
 

@@ -6,8 +6,11 @@
  *
  * Builds Istio's node identity, starts the ADS client (whole-snapshot swaps, ACK/NACK, backoff
  * reconnects: proxy/bootstrap), the admin (IP:15000), health (IP:15021) and Prometheus
- * (IP:15090) servers, and the data path when one is plugged in (`deps.dataPlane`, see
- * DataPlaneFactory: the listeners are started by it; this command owns none of the traffic).
+ * (IP:15090) servers, and the data path (`deps.dataPlane`, see DataPlaneFactory; main.ts plugs
+ * in proxy/server's startDataPlane, which binds the listeners — the explicit HTTP proxy on
+ * IP:15001 with `--outbound explicit` — once the first snapshot is ready). The data path shares
+ * this command's ProxyStats (shown on /stats and :15090) and AccessLogger (Istio's format on
+ * stdout; `--no-access-log` turns it off), and /clusters shows its live hosts.
  * Prints `admin listening on IP:PORT` (and health, prometheus), then one line per event: xDS
  * connected/disconnected, each update applied (stdout) or rejected with the reason (stderr), and
  * each snapshot swap. Stops cleanly on the first SIGINT or SIGTERM. Exit status: 0 after a clean
@@ -22,6 +25,7 @@ import { buildNode, parseLabels, type OutboundMode, type ProxyKind } from '../pr
 import { SHORT_TYPE } from '../proxy/bootstrap/runtime.js';
 import { XdsClient, type XdsClientEvent } from '../proxy/bootstrap/xds-client.js';
 import { startAdminServers, DEFAULT_ADMIN_PORT, DEFAULT_HEALTH_PORT, DEFAULT_PROMETHEUS_PORT, type AdminServers } from '../proxy/admin/index.js';
+import type { ClustersView } from '../proxy/admin/clusters.js';
 import { ProxyStats, type Peer } from '../proxy/stats/index.js';
 import { AccessLogger } from '../proxy/access-log.js';
 import type { Io } from './main.js';
@@ -45,6 +49,9 @@ export interface DataPlaneContext {
 
 export interface DataPlane {
   close(): Promise<void>;
+  /** Live hosts of a cluster (admin /clusters); absent: /clusters shows the assignment. */
+  hostsOf?(cluster: string): ReturnType<NonNullable<ClustersView['hostsOf']>>;
+  successRateOf?(cluster: string, hostKey: string): number | undefined;
 }
 
 /**
@@ -218,11 +225,16 @@ export function proxyCommand(io: Io, setCode: (c: number) => void, deps: ProxyCo
       });
       void xds.ready().then(() => { ready = true; });
 
+      let dataPlane: DataPlane | undefined;
+      const clusters: ClustersView = {
+        hostsOf: (c) => dataPlane?.hostsOf?.(c),
+        successRateOf: (c, h) => dataPlane?.successRateOf?.(c, h),
+      };
       let servers: AdminServers;
       try {
         servers = await startAdminServers({
           ip, adminPort: ports.admin, healthPort: ports.health, prometheusPort: ports.prometheus,
-          snapshots: xds, isReady: () => ready, stats, node, lastUpdated: () => lastUpdated,
+          snapshots: xds, isReady: () => ready, stats, node, lastUpdated: () => lastUpdated, clusters,
         });
       } catch (e) {
         io.err(`trellis: cannot listen on ${ip}: ${(e as Error).message}\n`);
@@ -236,7 +248,6 @@ export function proxyCommand(io: Io, setCode: (c: number) => void, deps: ProxyCo
       io.out(`node ${node.id}\n`);
       xds.start();
 
-      let dataPlane: DataPlane | undefined;
       if (deps.dataPlane) {
         try {
           dataPlane = await deps.dataPlane({

@@ -26,7 +26,7 @@ import { durationMs } from './duration.js';
 import { applyHeaderOps, stripHopByHop, type Headers } from './headers.js';
 import { backoffMs, compileRetry, retriable, type AttemptOutcome } from './retry.js';
 import { fraction } from '../filters/fault/config.js';
-import type { ProxyStats } from '../server/stats.js';
+import type { ProxyStats } from '../stats/index.js';
 
 export interface RouterEnv {
   clusters: ClusterManager;

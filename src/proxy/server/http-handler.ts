@@ -3,9 +3,10 @@
  * snapshot in effect (kept to the end of the request), find the HTTP connection manager and route
  * table for the connection (or, in explicit mode, for the request's host and port), read the body,
  * match the route and apply it (weighted pick with the injected random), run the filter chain
- * (fault, cors, …) and the router, write the response and one access-log line with Envoy's
- * response flags. REGISTRY_ONLY blocks (the `block_all` route or BlackHoleCluster) answer 502,
- * log the host and count it.
+ * (fault, cors, …) and the router, write the response, then one access-log entry (AccessLogger,
+ * Istio's format by default) and Istio's standard request metrics (reporter source for outbound
+ * and gateway traffic, destination for a sidecar's inbound listeners). REGISTRY_ONLY blocks (the
+ * `block_all` route or BlackHoleCluster) answer 502, log the host and count it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
@@ -17,7 +18,9 @@ import { localReply, runFilters, type ProxyResponse, type RequestContext } from 
 import { routerFilter, type RouterEnv } from '../router/forward.js';
 import { applyRoute, matchRoute, toRouterRequest, type RouteDecision, type RouteTable } from '../router/index.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
-import type { ProxyStats } from './stats.js';
+import type { AccessLogger } from '../access-log.js';
+import type { ProxyStats } from '../stats/index.js';
+import type { Telemetry } from './telemetry.js';
 
 export interface HttpTarget {
   hcm: HttpConnectionManager;
@@ -35,6 +38,8 @@ export interface HttpConnInfo {
   remoteAddress?: string;
   localAddress?: string;
   scheme: 'http' | 'https';
+  /** A sidecar's inbound listener (Istio's reporter=destination). */
+  inbound?: boolean;
 }
 
 export interface ServerEnv {
@@ -43,7 +48,9 @@ export interface ServerEnv {
   stats: ProxyStats;
   random: () => number;
   log: (line: string) => void;
-  accessLog?: (line: string) => void;
+  accessLog?: AccessLogger;
+  /** Peers for Istio's standard metrics; without it no istio_* series are recorded. */
+  telemetry?: Telemetry;
 }
 
 type Req = IncomingMessage | Http2ServerRequest;
@@ -81,8 +88,10 @@ export async function handleHttp(req: Req, res: Res, conn: HttpConnInfo, env: Se
   res.on('close', () => { if (!res.writableFinished) ac.abort(); });
   env.stats.inc('http.downstream_rq_total');
   let out: ProxyResponse;
+  let reqBytes = 0;
   try {
     const body = await readBody(req);
+    reqBytes = body.length;
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v === undefined || k.startsWith(':')) continue;
@@ -133,27 +142,57 @@ export async function handleHttp(req: Req, res: Res, conn: HttpConnInfo, env: Se
     env.log(`http: request failed: ${(e as Error).stack ?? String(e)}`);
     out = localReply(500, 'internal error');
   }
-  write(res, out);
-  const flagText = flags.size ? [...flags].join(',') : '-';
-  env.accessLog?.(`[${new Date(started).toISOString()}] "${req.method} ${path} HTTP/${req.httpVersion}" ${out.status} ${flagText} ${Date.now() - started}ms "${authority}" ${info['cluster'] ?? '-'} ${info['upstream_host'] ?? '-'} attempts=${info['attempts'] ?? 0}`);
+  const respBytes = await write(res, out);
+  const durationMs = Date.now() - started;
+  const flagText = flags.size ? [...flags].join(',') : '';
+  const cluster = info['cluster'] === undefined ? undefined : String(info['cluster']);
+  const upstreamHost = info['upstream_host'] === undefined ? undefined : String(info['upstream_host']);
+  const h = req.headers;
+  env.accessLog?.log({
+    startTime: started, method: req.method, path, protocol: `HTTP/${req.httpVersion}`, responseCode: out.status,
+    responseFlags: flagText, responseCodeDetails: cluster === 'BlackHoleCluster' ? 'direct_response' : undefined,
+    bytesReceived: reqBytes, bytesSent: respBytes, durationMs,
+    xForwardedFor: h['x-forwarded-for'] as string | undefined, userAgent: h['user-agent'], requestId: h['x-request-id'] as string | undefined,
+    authority, upstreamHost, upstreamCluster: cluster,
+    downstreamLocalAddress: conn.localAddress, downstreamRemoteAddress: conn.remoteAddress,
+    routeName: info['route'] === undefined ? undefined : String(info['route']),
+  });
+  const t = env.telemetry;
+  if (t) {
+    const inbound = conn.inbound === true;
+    env.stats.recordRequest({
+      reporter: inbound ? 'destination' : 'source',
+      source: inbound ? t.unknown : t.local,
+      destination: inbound ? t.local : t.destinationOf(cluster, upstreamHost),
+      protocol: h['content-type']?.startsWith('application/grpc') ? 'grpc' : 'http',
+      code: out.status, flags: flagText || '-', durationMs, reqBytes, respBytes,
+    });
+  }
 }
 
-function write(res: Res, out: ProxyResponse): void {
+/** Writes the response; resolves with the body bytes sent once it is finished (or aborted). */
+function write(res: Res, out: ProxyResponse): Promise<number> {
   if (res.headersSent || res.destroyed) {
     if (out.body instanceof Readable) out.body.resume();
-    return;
+    return Promise.resolve(0);
   }
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(out.headers)) if (v !== undefined) headers[k] = v;
   const body = out.body;
   if (body instanceof Readable) {
+    let sent = 0;
     (res as ServerResponse).writeHead(out.status, headers);
+    body.on('data', (c: Buffer | string) => { sent += c.length; });
     body.on('error', () => res.destroy());
     body.pipe(res as ServerResponse);
-    return;
+    return new Promise((resolve) => {
+      res.once('finish', () => resolve(sent));
+      res.once('close', () => resolve(sent));
+    });
   }
   const buf = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
   headers['content-length'] = String(buf.length);
   (res as ServerResponse).writeHead(out.status, headers);
   (res as ServerResponse).end(buf);
+  return Promise.resolve(buf.length);
 }

@@ -5,7 +5,9 @@
  * - router (gateway): every listener, on --ip and the listener's port;
  * - sidecar: the inbound listeners (INBOUND, or bound to the node's IP) on --ip; in explicit
  *   outbound mode also the explicit HTTP proxy on IP:15001 (explicit.ts); transparent capture
- *   (iptables) is not done here, so outbound listeners are not bound.
+ *   (iptables) is not done here, so outbound listeners are not bound. Inbound traffic's original
+ *   destination (ORIGINAL_DST inbound clusters) is the local app (`app`, `--app`) when given,
+ *   else the address the connection came in on.
  * Each accepted connection is matched to a filter chain (listener/match.ts, with the protocol
  * sniffed from the first bytes when the listener has an http_inspector) and handed to HTTP/1.1,
  * HTTP/2 cleartext (prior knowledge) or tcp_proxy.
@@ -32,6 +34,8 @@ export interface ListenerManagerOptions extends Omit<ServerEnv, 'current'> {
   ip: string;
   outbound?: 'explicit' | 'transparent';
   explicitPort?: number;
+  /** The local application: the original destination of a sidecar's inbound connections. */
+  app?: { host: string; port: number };
   /** Called when a bind fails (port in use…); the listener is skipped. */
   onBindError?: (name: string, address: string, e: Error) => void;
 }
@@ -171,6 +175,8 @@ export class ListenerManager {
     const l0 = s0.listeners.get(name)?.listener;
     if (!l0) { socket.destroy(); return; }
     const inspects = (l0.listenerFilters ?? []).some((f) => /http_inspector|tls_inspector/.test(f.name));
+    const inbound = this.o.type === 'sidecar';
+    const app = inbound && this.o.app ? { address: this.o.app.host, port: this.o.app.port } : undefined;
     const base: Connection = {
       destinationAddress: socket.localAddress ?? this.o.ip, destinationPort: socket.localPort ?? port,
       sourceAddress: socket.remoteAddress, sourcePort: socket.remotePort,
@@ -180,7 +186,7 @@ export class ListenerManager {
     if (!inspects) {
       const t = chainTerminal(selectFilterChain(l0, base).chain);
       if (t.kind === 'tcp') {
-        proxyTcp(socket, t.tcp, { ...this.env, originalDst: { address: base.destinationAddress, port: base.destinationPort } });
+        proxyTcp(socket, t.tcp, { ...this.env, inbound, originalDst: app ?? { address: base.destinationAddress, port: base.destinationPort } });
         return;
       }
     }
@@ -199,7 +205,7 @@ export class ListenerManager {
       const choice = selectFilterChain(l, conn);
       const t = chainTerminal(choice.chain);
       if (t.kind === 'tcp') {
-        proxyTcp(socket, t.tcp, { ...this.env, originalDst: { address: conn.destinationAddress, port: conn.destinationPort } });
+        proxyTcp(socket, t.tcp, { ...this.env, inbound, originalDst: app ?? { address: conn.destinationAddress, port: conn.destinationPort } });
         return;
       }
       if (t.kind !== 'http' || !chunk) { socket.destroy(); return; }
@@ -211,7 +217,8 @@ export class ListenerManager {
           const tt = chainTerminal(selectFilterChain(cur, conn).chain);
           return tt.kind === 'http' ? { hcm: tt.hcm, table: snap.routeTableFor(tt.hcm) } : undefined;
         },
-        originalDst: () => ({ address: conn.destinationAddress, port: conn.destinationPort }),
+        originalDst: () => app ?? { address: conn.destinationAddress, port: conn.destinationPort },
+        inbound,
         sourceIp: socket.remoteAddress, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
         localAddress: `${socket.localAddress}:${socket.localPort}`, scheme: 'http',
       };

@@ -56,7 +56,7 @@ export class ProxyStats {
     return this.store.scope('cluster_manager');
   }
 
-  // ── Name-based compatibility (a superset of proxy/server/stats.ts's ProxyStats) ────────────
+  // ── Name-based counters (the data path's `inc`/`get`/`blocked`) ─────────────────────────
   // `inc('cluster.outbound|8080||x.svc.cluster.local.upstream_rq_retry')` finds or creates the
   // counter by its full name (one Map lookup once created); prefer holding Scope counters.
 

@@ -5,13 +5,15 @@
  * connect to the connection's original destination; BlackHoleCluster (and a cluster with no
  * host) closes the connection. Honours the circuit breaker's connection limit, the cluster's
  * connect timeout, and reports connect failures to outlier detection. Bytes already read
- * (`head`) are written first.
+ * (`head`) are written first. With `telemetry`, Istio's istio_tcp_connections_opened/closed_total
+ * and sent/received bytes are recorded (reporter source, or destination for `inbound`).
  */
 import net from 'node:net';
 import type { TcpProxy } from '../../api/envoy/listener.js';
 import { pickWeighted } from '../router/index.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
-import type { ProxyStats } from '../server/stats.js';
+import type { ProxyStats, TcpReport } from '../stats/index.js';
+import type { Telemetry } from '../server/telemetry.js';
 
 export interface TcpEnv {
   clusters: ClusterManager;
@@ -19,6 +21,9 @@ export interface TcpEnv {
   stats: ProxyStats;
   log: (line: string) => void;
   originalDst?: { address: string; port: number };
+  telemetry?: Telemetry;
+  /** A sidecar's inbound listener (reporter=destination). */
+  inbound?: boolean;
 }
 
 export function tcpClusterOf(tcp: Pick<TcpProxy, 'cluster' | 'weightedClusters'>, random: () => number): string | undefined {
@@ -57,8 +62,15 @@ export function proxyTcp(down: net.Socket, tcp: Pick<TcpProxy, 'cluster' | 'weig
   let connected = false;
   const t = setTimeout(() => { if (!connected) up.destroy(new Error('connect timeout')); }, uc.pool.settings.connectTimeoutMs);
   t.unref();
+  const t9 = env.telemetry;
+  const report: TcpReport | undefined = t9 && {
+    reporter: env.inbound ? 'destination' : 'source',
+    source: env.inbound ? t9.unknown : t9.local,
+    destination: env.inbound ? t9.local : t9.destinationOf(name, host.key),
+  };
   up.once('connect', () => {
     connected = true;
+    if (report) env.stats.istio.tcpOpened(report);
     clearTimeout(t);
     if (head?.length) up.write(head);
     down.pipe(up);
@@ -70,6 +82,7 @@ export function proxyTcp(down: net.Socket, tcp: Pick<TcpProxy, 'cluster' | 'weig
     if (done) return;
     done = true;
     host.activeConnections = Math.max(0, host.activeConnections - 1);
+    if (report && connected) env.stats.istio.tcpClosed(report, down.bytesWritten, down.bytesRead);
     uc.breaker.release('connections');
   };
   up.on('error', () => {
