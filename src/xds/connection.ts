@@ -11,7 +11,8 @@ import type { PushRound } from './convergence.js';
 import { resourceName } from './generators.js';
 import type { Subscription } from './subscription.js';
 import { NonceSource } from './version.js';
-import type { AdsEvent, Clock, ConfigDump, GeneratorSet, Logger, ProxySyncStatus, StreamTransport } from './types.js';
+import { namesKey, type Basis, type Generated } from './generation-cache.js';
+import type { AdsEvent, Clock, ConfigDump, Generator, GeneratorSet, Logger, ProxySyncStatus, StreamTransport } from './types.js';
 import { StreamStatus } from './types.js';
 
 export interface ConnectionContext {
@@ -21,6 +22,8 @@ export interface ConnectionContext {
   emit(event: AdsEvent): void;
   /** The snapshot pushes are generated from (the last one debounced). */
   snapshot(): Snapshot;
+  /** Runs (or reuses) a generator for a proxy: shaped, interned, versioned (generation-cache.ts). */
+  generate(snapshot: Snapshot, typeUrl: string, gen: Generator, proxy: Proxy, names: readonly string[] | undefined, basis?: Basis): Generated;
   generatorsFor(proxy: Proxy): GeneratorSet;
   /** Next connection number (for ids and nonces). */
   nextConnection(): number;
@@ -53,7 +56,10 @@ export interface Connection {
   close(code?: number, message?: string): void;
 }
 
-/** Adds `@type` where missing, keeps only subscribed names for a named subscription. */
+/**
+ * Adds `@type` where missing, keeps only subscribed names for a named subscription (what the
+ * generation cache does for streams; kept for callers outside it).
+ */
 export function shapeResources(typeUrl: string, resources: readonly object[], sub: Subscription): object[] {
   const out: object[] = [];
   for (const r of resources) {
@@ -119,12 +125,18 @@ export abstract class ConnectionBase<Res> {
     return false;
   }
 
-  /** Resources of a type for this proxy; undefined (logged, reported) when the generator threw. */
-  protected generate(typeUrl: string, sub: Subscription): object[] | undefined {
+  /**
+   * Resources of a type for this proxy, with their SotW version; undefined (logged, reported)
+   * when the generator threw. Shared with other streams: never mutate. `holder.basis` is what
+   * this stream generated last for the type (reused when still valid) and is updated.
+   */
+  protected generate(typeUrl: string, sub: Subscription, holder: { basis?: Basis }): Generated | undefined {
     const gen = this.generators[typeUrl]!;
     const snapshot = this.ctx.snapshot();
+    const names = sub.requestedNames();
     try {
-      const out = shapeResources(typeUrl, gen(snapshot, this.proxy, sub.requestedNames()), sub);
+      const out = this.ctx.generate(snapshot, typeUrl, gen, this.proxy, names, holder.basis);
+      holder.basis = { generated: out, validAt: snapshot.version, names: namesKey(names) };
       this.lastSnapshotVersion = snapshot.version;
       return out;
     } catch (err) {

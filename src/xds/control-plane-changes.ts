@@ -9,11 +9,13 @@
  * CLIENT_SIDE_LB: DNS clusters carry their endpoints in CDS); and no changed workload is one
  * whose own listeners depend on it (the built-in gateways, or workloads with named ports, which
  * gateway listeners resolve). When in doubt it answers the kinds, which means a full push (the
- * server still sends only the types whose content changed for each proxy). Pure.
+ * server still sends only the types whose content changed for each proxy). With only endpoints
+ * changed, `pushChange` also names the hosts whose endpoints changed and the workloads that
+ * changed, for the server's incremental EDS. Pure.
  */
 import type { Snapshot } from '../model/types.js';
 import type { Endpoint, Workload } from '../registry/types.js';
-import { ENDPOINTS_KIND } from './types.js';
+import { ENDPOINTS_KIND, type EndpointChanges } from './types.js';
 
 const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['WorkloadEntry', 'Pod', 'Deployment']);
 
@@ -32,13 +34,22 @@ function changedItems<T>(before: readonly T[], after: readonly T[]): T[] {
 }
 
 export function pushKinds(changed: ReadonlySet<string>, before: Snapshot, after: Snapshot): ReadonlySet<string> {
-  if (changed.size === 0 || ![...changed].every((k) => WORKLOAD_KINDS.has(k))) return changed;
-  if (before.registry === after.registry) return changed;
-  if (JSON.stringify(before.registry.services) !== JSON.stringify(after.registry.services)) return changed;
+  return pushChange(changed, before, after).changedKinds;
+}
+
+/** `pushKinds`, and for an endpoints-only change the hosts and workloads it touched. */
+export function pushChange(changed: ReadonlySet<string>, before: Snapshot, after: Snapshot): { changedKinds: ReadonlySet<string>; endpoints?: EndpointChanges } {
+  const full = { changedKinds: changed };
+  if (changed.size === 0 || ![...changed].every((k) => WORKLOAD_KINDS.has(k))) return full;
+  if (before.registry === after.registry) return full;
+  if (JSON.stringify(before.registry.services) !== JSON.stringify(after.registry.services)) return full;
   const eds = new Set(after.registry.services.filter((s) => s.resolution === 'CLIENT_SIDE_LB').map((s) => `${s.namespace}|${s.hostname}`));
   const endpoints: Endpoint[] = changedItems(before.registry.endpoints, after.registry.endpoints);
-  if (endpoints.some((e) => !eds.has(`${e.serviceNamespace}|${e.hostname}`))) return changed;
+  if (endpoints.some((e) => !eds.has(`${e.serviceNamespace}|${e.hostname}`))) return full;
   const workloads: Workload[] = changedItems(before.registry.workloads, after.registry.workloads);
-  if (workloads.some((w) => w.kind === 'Gateway' || Object.keys(w.ports).length > 0)) return changed;
-  return new Set([ENDPOINTS_KIND]);
+  if (workloads.some((w) => w.kind === 'Gateway' || Object.keys(w.ports).length > 0)) return full;
+  return {
+    changedKinds: new Set([ENDPOINTS_KIND]),
+    endpoints: { hosts: new Set(endpoints.map((e) => e.hostname)), workloadAddresses: new Set(workloads.map((w) => w.address)) },
+  };
 }

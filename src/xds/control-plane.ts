@@ -15,7 +15,7 @@ import { grpcGenerators } from '../compile/grpc/index.js';
 import { buildSnapshot, rebuildSnapshot, type SnapshotOptions } from '../model/snapshot.js';
 import type { Snapshot } from '../model/types.js';
 import { silentLogger, systemClock } from './clock.js';
-import { pushKinds } from './control-plane-changes.js';
+import { pushChange } from './control-plane-changes.js';
 import { AdsServer } from './server.js';
 import type { AdsServerOptions, Clock, Logger, SnapshotChange, SnapshotSource } from './types.js';
 
@@ -111,7 +111,7 @@ class StoreSnapshotSource implements SnapshotSource {
       return;
     }
     this.snap = after;
-    const change: SnapshotChange = { snapshot: after, changedKinds: pushKinds(event.changed, before, after) };
+    const change: SnapshotChange = { snapshot: after, ...pushChange(event.changed, before, after) };
     for (const fn of [...this.fns]) {
       try {
         fn(change);

@@ -10,6 +10,7 @@
 import { TypeUrl } from '../api/envoy/common.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DeltaResource } from '../api/xds/discovery.js';
 import { ConnectionBase, type Connection, type PushRequest } from './connection.js';
+import { resourceVersion, type Basis } from './generation-cache.js';
 import { PUSH_ORDER, resourceName } from './generators.js';
 import { Subscription } from './subscription.js';
 import type { ConfigDump, DeltaHandle, NackRecord, ProxySyncStatus, SendReason, TypeSyncStatus } from './types.js';
@@ -17,6 +18,8 @@ import { contentVersion } from './version.js';
 
 interface TypeState {
   sub: Subscription;
+  /** The last generation for this type (generation-cache.ts). */
+  basis?: Basis;
   /** Resource versions the client has (as far as the server knows). */
   known: Map<string, string>;
   /** The last resources sent, by name (for config dumps). */
@@ -92,10 +95,10 @@ export class DeltaConnection extends ConnectionBase<DeltaDiscoveryResponse> impl
    */
   private respond(typeUrl: string, st: TypeState, reason: SendReason, only: Set<string> | undefined, removals: boolean): Promise<void> | undefined {
     const started = this.ctx.clock.now();
-    const all = this.generate(typeUrl, st.sub);
+    const all = this.generate(typeUrl, st.sub, st);
     if (!all) return undefined;
     const current = new Map<string, { resource: object; version: string }>();
-    for (const r of all) current.set(resourceName(r), { resource: r, version: contentVersion(JSON.stringify(r)) });
+    for (const r of all.resources) current.set(resourceName(r), { resource: r, version: resourceVersion(r) });
     const resources: DeltaResource[] = [];
     for (const [name, { resource, version }] of current) {
       if (only && !only.has(name)) continue;

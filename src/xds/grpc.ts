@@ -1,12 +1,16 @@
 /**
  * The gRPC side of the ADS server: registers envoy.service.discovery.v3.AggregatedDiscoveryService
  * on a grpc-js Server and adapts each call to the transport-neutral stream (StreamTransport /
- * StreamHandle). Responses are encoded here, before writing, so that a resource the protos reject
- * fails that one send (reported by the stream) instead of ending the call with INTERNAL. `send`
- * resolves when grpc-js has flushed the message, which is what the push queue's limit bounds.
+ * StreamHandle). Responses are encoded here (encode.ts: each distinct resource once), before
+ * writing, so that a resource the protos reject fails that one send (reported by the stream)
+ * instead of ending the call with INTERNAL. `send` resolves when grpc-js has flushed the
+ * message, which is what the push queue's limit bounds. Requests are handled in time slices
+ * (work-slicer.ts), so that a burst of them cannot starve socket reads and keepalive acks.
  */
 import * as grpc from '@grpc/grpc-js';
-import { DiscoveryTypeUrl, adsServiceDefinition, encodeMessage } from '../api/xds/index.js';
+import { DiscoveryTypeUrl, adsServiceDefinition } from '../api/xds/index.js';
+import { encodeResponse } from './encode.js';
+import { WorkSlicer } from './work-slicer.js';
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../api/xds/discovery.js';
 import type { DeltaHandle, DeltaTransport, Listening, SotwHandle, SotwTransport, StreamHandle, StreamTransport } from './types.js';
 
@@ -32,12 +36,13 @@ function adapt<Req, Res extends object>(
   call: grpc.ServerDuplexStream<Req, Buffer>,
   responseType: string,
   open: (t: StreamTransport<Res>) => StreamHandle<Req>,
+  slicer: WorkSlicer,
 ): void {
   let ended = false;
   const transport: StreamTransport<Res> = {
     peer: call.getPeer(),
     send(response: Res): Promise<void> {
-      const bytes = Buffer.from(encodeMessage(responseType, response)); // throws XdsCodecError
+      const bytes = encodeResponse(responseType, response); // throws XdsCodecError
       if (ended) return Promise.resolve();
       return new Promise((resolve) => {
         call.write(bytes, () => resolve());
@@ -51,7 +56,8 @@ function adapt<Req, Res extends object>(
     },
   };
   const handle = open(transport);
-  call.on('data', (req: Req) => handle.receive(req));
+  // handled in time slices shared by every stream (work-slicer.ts), in arrival order
+  call.on('data', (req: Req) => slicer.run(() => handle.receive(req)));
   call.on('end', () => {
     handle.closed();
     if (!ended) {
@@ -72,11 +78,13 @@ function adapt<Req, Res extends object>(
 
 /** Registers the ADS service on `server`. */
 export function bindAds(server: grpc.Server, streams: AdsStreams): void {
+  // an error escaping a request handler surfaces as before (uncaught), just not mid-slice
+  const slicer = new WorkSlicer({ onError: (err) => process.nextTick(() => { throw err; }) });
   server.addService(serverDefinition(), {
     StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) =>
-      adapt(call, DiscoveryTypeUrl.DiscoveryResponse, (t) => streams.openStream(t as SotwTransport)),
+      adapt(call, DiscoveryTypeUrl.DiscoveryResponse, (t) => streams.openStream(t as SotwTransport), slicer),
     DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer>) =>
-      adapt(call, DiscoveryTypeUrl.DeltaDiscoveryResponse, (t) => streams.openDeltaStream(t as DeltaTransport)),
+      adapt(call, DiscoveryTypeUrl.DeltaDiscoveryResponse, (t) => streams.openDeltaStream(t as DeltaTransport), slicer),
   });
 }
 

@@ -5,7 +5,8 @@
  * content changed for it. A proxy that (re)connects is served from the snapshot in effect, so it
  * gets a consistent full set. Exposes sync status and config dumps for debug endpoints and the
  * CLI; metrics hang off `onEvent`. gRPC plumbing lives in grpc.ts; stream logic in sotw.ts and
- * delta.ts.
+ * delta.ts; generation (shared between proxies, kept across snapshots that do not affect it,
+ * incremental EDS) in generation-cache.ts, which is told of every snapshot transition here.
  */
 import type { Server } from '@grpc/grpc-js';
 import { grpcGenerators } from '../compile/grpc/index.js';
@@ -15,6 +16,7 @@ import { mergePush, type Connection, type ConnectionContext, type PushRequest } 
 import { PushRound } from './convergence.js';
 import { Debouncer, type DebouncedChange } from './debounce.js';
 import { DeltaConnection } from './delta.js';
+import { GenerationCache, type GenerationStats } from './generation-cache.js';
 import { defaultGenerators } from './generators.js';
 import { bindAds, listenAds } from './grpc.js';
 import { PushQueue } from './push-queue.js';
@@ -60,6 +62,7 @@ export class AdsServer implements AdsServerApi {
   private readonly unsubscribe: () => void;
   private readonly listening = new Set<Listening>();
   private readonly ctx: ConnectionContext;
+  private readonly cache: GenerationCache;
   private snapshotInEffect: Snapshot;
   private connectionCount = 0;
   private closed = false;
@@ -72,7 +75,7 @@ export class AdsServer implements AdsServerApi {
     this.onEvent = options.onEvent;
     const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     const debounceMaxMs = Math.max(debounceMs, options.debounceMaxMs ?? DEFAULT_DEBOUNCE_MAX_MS);
-    this.debouncer = new Debouncer(this.clock, debounceMs, debounceMaxMs, (c) => this.flush(c));
+    this.debouncer = new Debouncer(this.clock, debounceMs, debounceMaxMs, (c) => this.flush(c), options.debounceLeading ?? true);
     this.queue = new PushQueue<Connection, PushRequest>(
       options.pushConcurrency ?? DEFAULT_PUSH_CONCURRENCY,
       mergePush,
@@ -80,6 +83,7 @@ export class AdsServer implements AdsServerApi {
       (conn, err) => this.logger.error('xds: push failed', { proxy: conn.proxyId, error: String(err) }),
     );
     this.snapshotInEffect = options.source.current();
+    this.cache = new GenerationCache(options.shareGeneration ?? true);
     const epoch = Math.floor(this.clock.now()).toString(36);
     this.ctx = {
       clock: this.clock,
@@ -88,6 +92,7 @@ export class AdsServer implements AdsServerApi {
       epoch,
       emit: (e) => this.emit(e),
       snapshot: () => this.snapshotInEffect,
+      generate: (snapshot, typeUrl, gen, proxy, names, basis) => this.cache.generate(snapshot, typeUrl, gen, proxy, names, basis),
       generatorsFor: (proxy) => this.generatorsFor(proxy),
       nextConnection: () => ++this.connectionCount,
       register: (conn) => this.connections.set(conn.connectionId, conn),
@@ -107,6 +112,11 @@ export class AdsServer implements AdsServerApi {
   /** The snapshot responses are generated from now. */
   get snapshot(): Snapshot {
     return this.snapshotInEffect;
+  }
+
+  /** How generation went: kept, regenerated incrementally, shared, run (benchmark, debugging). */
+  get generationStats(): Readonly<GenerationStats> {
+    return this.cache.stats;
   }
 
   get connectedCount(): number {
@@ -181,6 +191,7 @@ export class AdsServer implements AdsServerApi {
   }
 
   private flush(change: DebouncedChange): void {
+    this.cache.noteTransition(this.snapshotInEffect, change.snapshot, change.changedKinds, change.endpoints);
     this.snapshotInEffect = change.snapshot;
     const full = !isEndpointsOnly(change.changedKinds);
     this.emit({

@@ -13,10 +13,10 @@
 import { TypeUrl } from '../api/envoy/common.js';
 import type { DiscoveryRequest, DiscoveryResponse } from '../api/xds/discovery.js';
 import { ConnectionBase, type Connection, type PushRequest } from './connection.js';
+import type { Basis } from './generation-cache.js';
 import { PUSH_ORDER } from './generators.js';
 import { Subscription } from './subscription.js';
 import type { ConfigDump, NackRecord, ProxySyncStatus, SendReason, SotwHandle, TypeSyncStatus } from './types.js';
-import { contentVersion } from './version.js';
 
 interface Sent {
   version: string;
@@ -27,6 +27,8 @@ interface Sent {
 
 interface TypeState {
   sub: Subscription;
+  /** The last generation for this type (generation-cache.ts). */
+  basis?: Basis;
   sent?: Sent;
   /** The last nonce sent is not answered yet. */
   awaiting: boolean;
@@ -98,16 +100,16 @@ export class SotwConnection extends ConnectionBase<DiscoveryResponse> implements
   /** Generates and sends one type; with `always` false, only when the content changed. */
   private respond(typeUrl: string, st: TypeState, reason: SendReason, always: boolean): Promise<void> | undefined {
     const started = this.ctx.clock.now();
-    const resources = this.generate(typeUrl, st.sub);
-    if (!resources) return undefined;
+    const generated = this.generate(typeUrl, st.sub, st);
+    if (!generated) return undefined;
     // The version is a hash of the serialized list, so equal versions mean identical content.
-    const version = contentVersion(JSON.stringify(resources));
+    const { resources, version } = generated;
     if (!always && st.sent && st.sent.version === version) {
       this.ctx.emit({ type: 'push-skipped', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl });
       return undefined;
     }
     const nonce = this.nonces.next();
-    const response: DiscoveryResponse = { versionInfo: version, resources, typeUrl, nonce, controlPlane: { identifier: this.ctx.controlPlaneId } };
+    const response: DiscoveryResponse = { versionInfo: version, resources: resources as object[], typeUrl, nonce, controlPlane: { identifier: this.ctx.controlPlaneId } };
     let flushed: void | Promise<void>;
     try {
       flushed = this.transport.send(response);

@@ -10,11 +10,16 @@ export class Subscription {
   private wildcard = false;
   private legacy = false;
   private names = new Set<string>();
+  /** requestedNames(), kept until the names change. */
+  private sorted: readonly string[] | undefined;
 
   /** SotW: the resource_names of a request; returns whether the subscription changed. */
   setSotw(resourceNames: readonly string[] | undefined, first: boolean): boolean {
-    const before = this.key();
     const names = resourceNames ?? [];
+    // the common case, an ACK repeating the names: nothing to do
+    if (!first && names.length > 0 && !this.wildcard && names.length === this.names.size && names.every((n) => n !== '*' && this.names.has(n))) return false;
+    this.sorted = undefined;
+    const before = this.key();
     if (names.length === 0) {
       if (first || this.legacy) {
         this.wildcard = true;
@@ -33,6 +38,7 @@ export class Subscription {
 
   /** Delta: subscribe/unsubscribe lists; returns the names newly subscribed ('*' for wildcard). */
   applyDelta(subscribe: readonly string[] | undefined, unsubscribe: readonly string[] | undefined, first: boolean): string[] {
+    this.sorted = undefined;
     const added: string[] = [];
     const sub = subscribe ?? [];
     if (first && sub.length === 0) {
@@ -70,7 +76,9 @@ export class Subscription {
 
   /** What to pass a Generator: undefined for a wildcard, else the names in sorted order. */
   requestedNames(): readonly string[] | undefined {
-    return this.wildcard ? undefined : [...this.names].sort();
+    if (this.wildcard) return undefined;
+    this.sorted ??= [...this.names].sort();
+    return this.sorted;
   }
 
   /** For status: '*' or the names. */

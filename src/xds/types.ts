@@ -25,6 +25,19 @@ export interface SnapshotChange {
    * exactly {'endpoints'} when only endpoints changed. An empty set is treated as a full push.
    */
   changedKinds: ReadonlySet<string>;
+  /**
+   * With changedKinds {'endpoints'}, what changed, when known: the server then regenerates only
+   * the EDS clusters of those hosts (Istio's incremental EDS). Absent: every EDS cluster.
+   */
+  endpoints?: EndpointChanges;
+}
+
+/** Which endpoints an endpoints-only change touched. */
+export interface EndpointChanges {
+  /** Hostnames (FQDN) of the services whose endpoints changed. */
+  hosts: ReadonlySet<string>;
+  /** Addresses of workloads that changed (a proxy there may see its own locality change). */
+  workloadAddresses: ReadonlySet<string>;
 }
 
 /** Where snapshots come from: the control-plane runner (config store → registry → snapshot). */
@@ -47,7 +60,12 @@ export function staticSource(snapshot: Snapshot): SnapshotSource {
  * with or without `@type` (the server adds it). `requestedNames` is what the client subscribed
  * to for this type, or undefined for a wildcard subscription. For named types (RDS, EDS) return
  * only resources whose names were requested. Must be pure: same input, same output (the server
- * skips a push when the output is unchanged).
+ * skips a push when the output is unchanged, shares output between proxies that read the same
+ * values of their Proxy, and keeps output while nothing it read of the snapshot changed: see
+ * generation-cache.ts). An EDS generator's assignment for a cluster must not depend on which
+ * other names are requested, and only on that cluster's service, its endpoints and the rules
+ * and proxy locality that apply to it (the server regenerates only the changed hosts' clusters
+ * after an endpoints-only change).
  */
 export type Generator = (snapshot: Snapshot, proxy: Proxy, requestedNames?: readonly string[]) => object[];
 
@@ -121,12 +139,23 @@ export interface AdsServerOptions {
   /** Quiet period after the last change before pushing (Istio PILOT_DEBOUNCE_AFTER). Default 100. */
   debounceMs?: number;
   /**
+   * Push a change at once when no push happened within the last `debounceMs` (leading edge);
+   * changes within that window are still coalesced into one trailing push (debounce.ts).
+   * Default true; false waits for the quiet period before every push, as Istio does.
+   */
+  debounceLeading?: boolean;
+  /**
    * Longest a change waits under a steady stream of changes (Istio PILOT_DEBOUNCE_MAX is 10 s;
    * Trellis defaults to 1000 ms: a local mesh wants changes visible within a second).
    */
   debounceMaxMs?: number;
   /** Proxies pushed to at once (Istio PILOT_PUSH_THROTTLE is 100). Default 100. */
   pushConcurrency?: number;
+  /**
+   * Share generated output between proxies that read the same values of their Proxy
+   * (generation-cache.ts). Default true; false runs the generators for every stream.
+   */
+  shareGeneration?: boolean;
   logger?: Logger;
   onEvent?: AdsEventListener;
   /** Generators for ordinary nodes (sidecars, gateways). Default: `defaultGenerators`. */

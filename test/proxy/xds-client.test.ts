@@ -124,8 +124,10 @@ test('xds client: a route it cannot run is NACKed with the reason; the previous 
   t.after(() => cp.close());
   const source = pokeable(cp);
   let poisoned = false;
+  // This generator is impure on purpose (it reads `poisoned`), so output sharing, which relies
+  // on generators being functions of (snapshot, proxy), is turned off.
   const server = new AdsServer({
-    source, debounceMs: 5, debounceMaxMs: 20,
+    source, debounceMs: 5, debounceMaxMs: 20, shareGeneration: false,
     generators: {
       ...defaultGenerators,
       [RDS]: (snap, proxy, names) => {

@@ -1,0 +1,400 @@
+/**
+ * Generates the resources of one type for one proxy, sharing work between proxies and streams.
+ *
+ * - Output sharing: a Generator is a pure function of (snapshot, proxy, requested names), so two
+ *   proxies that would read the same values of their Proxy get the same output. The generator
+ *   runs on a recording view of the proxy (proxy-reads.ts); the output is kept under the answers
+ *   to those reads, and a later proxy whose answers to the same reads are equal gets it without
+ *   running the generator. Sidecars of one workload (same namespace and labels) thus share RDS
+ *   whenever the compiler does not read their IP for it, whatever the compiler's internals are.
+ *   Kept for the snapshot in effect only; a new snapshot starts afresh.
+ * - Incremental EDS (Istio's): after an endpoints-only change naming the hosts it touched, a
+ *   stream's previous assignments are kept but for the changed hosts' clusters, which alone are
+ *   regenerated (unless the proxy's own workload changed: its locality may have).
+ * - Interning: every resource is serialized once and replaced by the first resource seen with
+ *   the same JSON, in this snapshot or the previous one; the SotW version is a hash of the
+ *   resources' hashes, each computed once per distinct resource. Equal lists are one array too,
+ *   so that a list sent to many proxies is encoded once. Equal resources are then one object across proxies, which is
+ *   what lets encode.ts encode each of them once, and what keeps a connection's memory small.
+ *
+ * - Reuse across snapshots: a stream passes what it generated last (`Basis`); when nothing that
+ *   generation read of the snapshot changed since (snapshot-deps.ts), it is returned as is, so
+ *   a VirtualService edit does not recompile clusters and endpoints for every proxy.
+ *
+ * The output is filtered to the requested names and each resource carries `@type` (what
+ * `shapeResources` did per stream). Results are shared: callers must not mutate them.
+ */
+import type { Proxy, Snapshot } from '../model/types.js';
+import { resourceName } from './generators.js';
+import { evaluate, ReadRecorder, type Read } from './proxy-reads.js';
+import { SnapshotRecorder, callAnswer, stillValid, type SnapshotDelta, type SnapshotDeps } from './snapshot-deps.js';
+import { TypeUrl } from '../api/envoy/common.js';
+import { parseClusterName } from '../api/names.js';
+import type { EndpointChanges, Generator } from './types.js';
+import { ENDPOINTS_KIND } from './types.js';
+import { contentVersion } from './version.js';
+
+/** One type's resources for one proxy, ready to send. Shared between proxies: never mutate. */
+export interface Generated {
+  /** Each with `@type`, filtered to the requested names. */
+  readonly resources: readonly object[];
+  /** SotW version_info: a hash of the list of its resources' content hashes. */
+  readonly version: string;
+  /** What the generation read of the snapshot (to tell whether a later snapshot changes it). */
+  readonly deps?: SnapshotDeps;
+}
+
+/** What a stream last generated for a type: reused while nothing it depends on changed. */
+export interface Basis {
+  readonly generated: Generated;
+  /** Version of the snapshot it is known to be valid for. */
+  validAt: string;
+  /** `namesKey` of the names it was generated for. */
+  readonly names: string;
+}
+
+const keysOfNames = new WeakMap<readonly string[], string>();
+
+/** The key of a requested-names list (undefined: wildcard); memoized per list. */
+export function namesKey(names: readonly string[] | undefined): string {
+  if (names === undefined) return '*';
+  let k = keysOfNames.get(names);
+  if (k === undefined) keysOfNames.set(names, (k = `=${names.join('\n')}`));
+  return k;
+}
+
+interface Transition {
+  from: string;
+  to: string;
+  kinds: ReadonlySet<string> | undefined;
+  registryChanged: boolean;
+  endpoints: EndpointChanges | undefined;
+}
+
+/** Snapshot transitions remembered for reuse checks; an output older than these is regenerated. */
+const MAX_TRANSITIONS = 64;
+
+/** What is kept per (generator, type, names) for the snapshot in effect. */
+interface Bucket {
+  sigs: Signature[];
+  /** Generator runs and outputs served to another proxy, to stop recording where nothing is shared. */
+  generated: number;
+  hits: number;
+}
+
+/** Runs after which a bucket that never shared output stops recording proxy reads (this snapshot). */
+const RECORD_TRIES = 16;
+
+interface Signature {
+  /** Identifies the read list (same reads in the same order). */
+  readonly id: string;
+  readonly reads: readonly Read[];
+  /** Output by the answers to `reads`. */
+  readonly outputs: Map<string, Generated>;
+}
+
+export interface GenerationStats {
+  /** A stream's previous output kept: nothing it depends on changed. */
+  reused: number;
+  /** EDS made from a stream's previous output with only the changed hosts' clusters regenerated. */
+  incremental: number;
+  /** Served from another proxy's generation. */
+  shared: number;
+  /** Generator runs. */
+  generated: number;
+  /**
+   * Generator runs whose output could not be shared: unreplayable reads, sharing off, or a
+   * (generator, names) whose first runs in this snapshot were never shared, which is then run
+   * without recording proxy reads.
+   */
+  unshareable: number;
+}
+
+const listVersions = new WeakMap<readonly object[], string>();
+
+/** The SotW version of a resource list: a hash of its resources' hashes, in order. */
+export function listVersion(resources: readonly object[]): string {
+  let v = listVersions.get(resources);
+  if (v === undefined) {
+    v = contentVersion(resources.map(resourceVersion).join('\n'));
+    listVersions.set(resources, v);
+  }
+  return v;
+}
+
+const hostOfCluster = new Map<string, string | undefined>();
+
+/** The service hostname in an EDS cluster name (`outbound|…|HOST`, SNI-DNAT `outbound_.…_.HOST`). */
+function clusterHost(name: string): string | undefined {
+  if (hostOfCluster.has(name)) return hostOfCluster.get(name);
+  const host = parseClusterName(name)?.hostname ?? /^outbound_\.\d+_\.[^_]*_\.(.+)$/.exec(name)?.[1];
+  if (hostOfCluster.size >= 100_000) hostOfCluster.clear();
+  hostOfCluster.set(name, host);
+  return host;
+}
+
+/** Distinct read lists kept per (generator, names); past this, new shapes are not kept. */
+const MAX_SIGNATURES = 64;
+
+const jsonOf = new WeakMap<object, string>();
+const versionOf = new WeakMap<object, string>();
+
+/** Content version of one resource (Delta, and the parts of a SotW version): the hash of its JSON. */
+export function resourceVersion(resource: object): string {
+  let v = versionOf.get(resource);
+  if (v === undefined) {
+    v = contentVersion(jsonOf.get(resource) ?? JSON.stringify(resource));
+    versionOf.set(resource, v);
+  }
+  return v;
+}
+
+export class GenerationCache {
+  private snapshot: Snapshot | undefined;
+  private buckets = new Map<Generator, Map<string, Bucket>>();
+  private internNow = new Map<string, object>();
+  private internBefore = new Map<string, object>();
+  /** Resource lists by version: equal lists are one array (encode.ts keeps its bytes). */
+  private listsNow = new Map<string, readonly object[]>();
+  private listsBefore = new Map<string, readonly object[]>();
+  /** Incremental EDS results by (previous list, regenerated part). */
+  private merges = new WeakMap<readonly object[], WeakMap<readonly object[], readonly object[]>>();
+  private transitions: Transition[] = [];
+  /** deltaSince results for the snapshot in effect, by `from` version. */
+  private deltas = new Map<string, (SnapshotDelta & { endpoints?: EndpointChanges }) | undefined>();
+  /** Stale EDS names by endpoint changes and names key. */
+  private staleNames = new WeakMap<EndpointChanges, Map<string, readonly string[]>>();
+  readonly stats: GenerationStats = { reused: 0, incremental: 0, shared: 0, generated: 0, unshareable: 0 };
+
+  /**
+   * `share` false: run the generator for every call: no sharing, reuse or incremental EDS
+   * (interning still applies). `recordTries`: runs after which a (generator, names) that never
+   * shared output stops recording proxy reads, for the snapshot in effect.
+   */
+  constructor(private readonly share = true, private readonly recordTries = RECORD_TRIES) {}
+
+  /**
+   * The snapshot in effect changed from `prev` to `next` by a change of `kinds` (empty:
+   * anything), with `endpoints` naming what an endpoints-only change touched.
+   */
+  noteTransition(prev: Snapshot, next: Snapshot, kinds: ReadonlySet<string>, endpoints?: EndpointChanges): void {
+    this.transitions.push({
+      from: prev.version, to: next.version, kinds: kinds.size === 0 ? undefined : kinds,
+      registryChanged: prev.registry !== next.registry,
+      endpoints: kinds.size === 1 && kinds.has(ENDPOINTS_KIND) ? endpoints : undefined,
+    });
+    if (this.transitions.length > MAX_TRANSITIONS) this.transitions.splice(0, this.transitions.length - MAX_TRANSITIONS);
+    this.deltas = new Map();
+  }
+
+  /**
+   * The resources of `typeUrl` for `proxy` on `snapshot`: `basis.generated` when nothing it
+   * depends on changed since `basis.validAt`; for EDS after endpoint changes, `basis` with the
+   * changed hosts' clusters regenerated; else another proxy's equal output; else the
+   * generator's. Throws what the generator throws.
+   */
+  generate(snapshot: Snapshot, typeUrl: string, gen: Generator, proxy: Proxy, names: readonly string[] | undefined, basis?: Basis): Generated {
+    if (snapshot !== this.snapshot) this.rotate(snapshot);
+    const nk = namesKey(names);
+    if (this.share && basis && basis.names === nk && basis.generated.deps) {
+      const delta = this.deltaSince(basis.validAt, snapshot);
+      if (delta && stillValid(basis.generated.deps, delta, snapshot, proxy)) {
+        this.stats.reused += 1;
+        return basis.generated;
+      }
+      const inc = delta?.endpoints && this.incrementalEds(snapshot, typeUrl, gen, proxy, names, basis.generated, delta.endpoints);
+      if (inc) {
+        this.stats.incremental += 1;
+        return inc;
+      }
+    }
+    return this.produce(snapshot, typeUrl, gen, proxy, names, nk);
+  }
+
+  /** Another proxy's equal output, or the generator's. */
+  private produce(snapshot: Snapshot, typeUrl: string, gen: Generator, proxy: Proxy, names: readonly string[] | undefined, nk: string): Generated {
+    let byNames = this.buckets.get(gen);
+    if (!byNames) this.buckets.set(gen, (byNames = new Map()));
+    const bucketKey = `${typeUrl}\u0000${nk}`;
+    let bucket = byNames.get(bucketKey);
+    if (!bucket) byNames.set(bucketKey, (bucket = { sigs: [], generated: 0, hits: 0 }));
+    if (this.share) {
+      const call = (key: string, root: object): string => callAnswer(snapshot, key, root);
+      for (const sig of bucket.sigs) {
+        const key = evaluate(proxy, sig.reads, call);
+        const hit = key === undefined ? undefined : sig.outputs.get(key);
+        if (hit) {
+          this.stats.shared += 1;
+          bucket.hits += 1;
+          return hit;
+        }
+      }
+    }
+    this.stats.generated += 1;
+    bucket.generated += 1;
+    if (!this.share || (bucket.generated > this.recordTries && bucket.hits === 0)) {
+      // nothing to share here (each proxy reads its own IP, say): skip the cost of a recording
+      // view of the proxy; what the snapshot is read for is still logged, for reuse
+      this.stats.unshareable += 1;
+      const snap = new SnapshotRecorder(snapshot, proxy, { unwrap: (v) => (v === proxy ? proxy : undefined), noteCall: () => {} });
+      try {
+        return this.finish(typeUrl, gen(snap.view, proxy, names), names, snap.deps);
+      } finally {
+        snap.stop();
+      }
+    }
+    const rec = new ReadRecorder();
+    const view = rec.view(proxy);
+    const snap = new SnapshotRecorder(snapshot, view, rec);
+    let out: Generated;
+    try {
+      const raw = gen(snap.view, view, names);
+      // serialized while recording: proxy data embedded in the output is read (and logged) here
+      out = this.finish(typeUrl, raw, names, snap.deps);
+    } finally {
+      rec.stop();
+      snap.stop();
+    }
+    if (!rec.shareable) {
+      this.stats.unshareable += 1;
+      return out;
+    }
+    const id = rec.reads.map((r) => `${r.path.join('\u0001')}\u0002${r.op}\u0002${r.key}`).join('\u0003');
+    let sig = bucket.sigs.find((x) => x.id === id);
+    if (!sig && bucket.sigs.length < MAX_SIGNATURES) bucket.sigs.push((sig = { id, reads: rec.reads, outputs: new Map() }));
+    sig?.outputs.set(rec.key, out);
+    return out;
+  }
+
+  /**
+   * EDS for named clusters after endpoints-only changes: the previous assignments, with those of
+   * the changed hosts (and of names whose host is unknown) regenerated. Undefined when it does
+   * not apply (not EDS, wildcard, the proxy's own workload changed, everything changed).
+   */
+  private incrementalEds(
+    snapshot: Snapshot, typeUrl: string, gen: Generator, proxy: Proxy, names: readonly string[] | undefined,
+    previous: Generated, changes: EndpointChanges,
+  ): Generated | undefined {
+    if (typeUrl !== TypeUrl.ClusterLoadAssignment || names === undefined || changes.workloadAddresses.has(proxy.ip)) return undefined;
+    let byNames = this.staleNames.get(changes);
+    if (!byNames) this.staleNames.set(changes, (byNames = new Map()));
+    const nk = namesKey(names);
+    let stale = byNames.get(nk);
+    if (!stale) {
+      stale = names.filter((n) => {
+        const host = clusterHost(n);
+        return host === undefined || changes.hosts.has(host);
+      });
+      byNames.set(nk, stale);
+    }
+    if (stale.length === names.length) return undefined;
+    const part = stale.length > 0 ? this.produce(snapshot, typeUrl, gen, proxy, stale, namesKey(stale)) : undefined;
+    const partList = part?.resources ?? [];
+    let byPart = this.merges.get(previous.resources);
+    if (!byPart) this.merges.set(previous.resources, (byPart = new WeakMap()));
+    let resources = byPart.get(partList);
+    if (!resources) {
+      const staleSet = new Set(stale);
+      const fresh = new Map(partList.map((r) => [resourceName(r), r] as const));
+      const kept = new Map(previous.resources.map((r) => [resourceName(r), r] as const));
+      const merged: object[] = [];
+      for (const n of names) {
+        const r = staleSet.has(n) ? fresh.get(n) : kept.get(n);
+        if (r) merged.push(r);
+      }
+      resources = this.internList(merged, listVersion(merged));
+      byPart.set(partList, resources);
+    }
+    const deps = part?.deps ? mergeDeps(previous.deps!, part.deps) : previous.deps!;
+    return { resources, version: listVersion(resources), deps };
+  }
+
+  /** The one array for a list of this version. */
+  private internList(list: readonly object[], version: string): readonly object[] {
+    let canon = this.listsNow.get(version);
+    if (canon) return canon;
+    canon = this.listsBefore.get(version) ?? list;
+    this.listsNow.set(version, canon);
+    return canon;
+  }
+
+  /**
+   * What changed from the snapshot of version `from` to `now`; undefined when unknown or
+   * anything. `endpoints` when every change since was endpoints-only with known hosts.
+   */
+  private deltaSince(from: string, now: Snapshot): SnapshotDelta & { endpoints?: EndpointChanges } | undefined {
+    if (from === now.version) return { kinds: new Set(), registryChanged: false };
+    if (this.deltas.has(from)) return this.deltas.get(from);
+    const d = this.computeDelta(from, now);
+    this.deltas.set(from, d);
+    return d;
+  }
+
+  private computeDelta(from: string, now: Snapshot): SnapshotDelta & { endpoints?: EndpointChanges } | undefined {
+    const kinds = new Set<string>();
+    let registryChanged = false;
+    let hosts: Set<string> | undefined = new Set();
+    let addresses = new Set<string>();
+    for (let i = this.transitions.length - 1; i >= 0; i--) {
+      const t = this.transitions[i]!;
+      if (i === this.transitions.length - 1 && t.to !== now.version) return undefined;
+      if (!t.kinds) return undefined;
+      for (const k of t.kinds) kinds.add(k);
+      registryChanged ||= t.registryChanged;
+      if (hosts && t.endpoints) {
+        for (const h of t.endpoints.hosts) hosts.add(h);
+        addresses = new Set([...addresses, ...t.endpoints.workloadAddresses]);
+      } else {
+        hosts = undefined;
+      }
+      if (t.from === from) {
+        return { kinds, registryChanged, ...(hosts ? { endpoints: { hosts, workloadAddresses: addresses } } : {}) };
+      }
+    }
+    return undefined;
+  }
+
+  private rotate(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    this.buckets = new Map();
+    this.internBefore = this.internNow;
+    this.internNow = new Map();
+    this.listsBefore = this.listsNow;
+    this.listsNow = new Map();
+    this.deltas = new Map();
+  }
+
+  private finish(typeUrl: string, raw: readonly object[], names: readonly string[] | undefined, deps: SnapshotDeps): Generated {
+    const wanted = names === undefined ? undefined : new Set(names);
+    const resources: object[] = [];
+    for (const r of raw) {
+      if (wanted && !wanted.has(resourceName(r))) continue;
+      const shaped = '@type' in r ? r : { '@type': typeUrl, ...r };
+      resources.push(this.intern(JSON.stringify(shaped), shaped));
+    }
+    const version = listVersion(resources);
+    return { resources: this.internList(resources, version), version, deps };
+  }
+
+  private intern(json: string, resource: object): object {
+    let canon = this.internNow.get(json);
+    if (canon) return canon;
+    canon = this.internBefore.get(json);
+    if (!canon) {
+      canon = resource;
+      jsonOf.set(canon, json);
+    }
+    this.internNow.set(json, canon);
+    return canon;
+  }
+}
+
+function mergeDeps(a: SnapshotDeps, b: SnapshotDeps): SnapshotDeps {
+  const calls = [...a.calls];
+  for (const c of b.calls) {
+    const i = calls.findIndex((x) => x.key === c.key);
+    if (i >= 0) calls[i] = c;
+    else calls.push(c);
+  }
+  return { members: new Set([...a.members, ...b.members]), calls };
+}
