@@ -12,7 +12,7 @@ import { resourceName } from './generators.js';
 import type { Subscription } from './subscription.js';
 import { NonceSource } from './version.js';
 import { namesKey, type Basis, type Generated } from './generation-cache.js';
-import type { AdsEvent, Clock, ConfigDump, Generator, GeneratorSet, Logger, ProxySyncStatus, StreamTransport } from './types.js';
+import type { AdsEvent, Clock, ConfigDump, Generator, GeneratorSet, Logger, NackRecord, ProxySyncStatus, StreamTransport, TypeSyncStatus } from './types.js';
 import { StreamStatus } from './types.js';
 
 export interface ConnectionContext {
@@ -69,7 +69,19 @@ export function shapeResources(typeUrl: string, resources: readonly object[], su
   return out;
 }
 
-export abstract class ConnectionBase<Res> {
+/** What both stream kinds keep per type URL, enough to report sync status. */
+export interface TypeStateBase {
+  sub: Subscription;
+  sent?: { version: string; nonce: string; at: number };
+  /** The last nonce sent is not answered yet. */
+  awaiting: boolean;
+  acked?: { version: string; nonce: string; at: number };
+  nack?: NackRecord;
+}
+
+export abstract class ConnectionBase<Res, S extends TypeStateBase> {
+  /** Per type URL state. */
+  protected readonly types = new Map<string, S>();
   connectionId = '';
   proxyId = '';
   proxy!: Proxy;
@@ -86,8 +98,32 @@ export abstract class ConnectionBase<Res> {
   constructor(protected readonly ctx: ConnectionContext, protected readonly transport: StreamTransport<Res>) {}
 
   abstract readonly delta: boolean;
+  /** How many resources the last response of this type carried (or made known). */
+  protected abstract sentCount(st: S): number;
+
   /** Whether some response on this stream is still unanswered. */
-  protected abstract awaitingAnswers(): boolean;
+  protected awaitingAnswers(): boolean {
+    for (const st of this.types.values()) if (st.awaiting) return true;
+    return false;
+  }
+
+  status(): ProxySyncStatus {
+    const types: TypeSyncStatus[] = [];
+    for (const [typeUrl, st] of this.types) {
+      types.push({
+        typeUrl,
+        subscribed: st.sub.describe(),
+        ...(st.sent ? { sentVersion: st.sent.version, sentNonce: st.sent.nonce, sentAt: st.sent.at, sentCount: this.sentCount(st) } : {}),
+        ...(st.acked ? { ackedVersion: st.acked.version, ackedAt: st.acked.at } : {}),
+        ...(st.nack ? { lastNack: { ...st.nack } } : {}),
+      });
+    }
+    return {
+      id: this.proxyId, connectionId: this.connectionId, proxy: this.proxy, connectedAt: this.connectedAt, delta: this.delta,
+      ...(this.lastSnapshotVersion !== undefined ? { snapshotVersion: this.lastSnapshotVersion } : {}),
+      types,
+    };
+  }
 
   /** Identifies the proxy from the first request; false (stream ended) when it cannot. */
   protected open(node: Node | undefined): boolean {

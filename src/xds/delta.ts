@@ -9,14 +9,14 @@
  */
 import { TypeUrl } from '../api/envoy/common.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DeltaResource } from '../api/xds/discovery.js';
-import { ConnectionBase, type Connection, type PushRequest } from './connection.js';
+import { ConnectionBase, type Connection, type PushRequest, type TypeStateBase } from './connection.js';
 import { resourceVersion, type Basis } from './generation-cache.js';
 import { PUSH_ORDER, resourceName } from './generators.js';
 import { Subscription } from './subscription.js';
-import type { ConfigDump, DeltaHandle, NackRecord, ProxySyncStatus, SendReason, TypeSyncStatus } from './types.js';
+import type { ConfigDump, DeltaHandle, NackRecord, SendReason } from './types.js';
 import { contentVersion } from './version.js';
 
-interface TypeState {
+interface TypeState extends TypeStateBase {
   sub: Subscription;
   /** The last generation for this type (generation-cache.ts). */
   basis?: Basis;
@@ -30,9 +30,8 @@ interface TypeState {
   nack?: NackRecord;
 }
 
-export class DeltaConnection extends ConnectionBase<DeltaDiscoveryResponse> implements Connection, DeltaHandle {
+export class DeltaConnection extends ConnectionBase<DeltaDiscoveryResponse, TypeState> implements Connection, DeltaHandle {
   readonly delta = true;
-  private readonly types = new Map<string, TypeState>();
 
   receive(req: DeltaDiscoveryRequest): void {
     if (this.isClosed) return;
@@ -141,27 +140,8 @@ export class DeltaConnection extends ConnectionBase<DeltaDiscoveryResponse> impl
     return flushed ? flushed.catch(() => {}) : undefined;
   }
 
-  protected awaitingAnswers(): boolean {
-    for (const st of this.types.values()) if (st.awaiting) return true;
-    return false;
-  }
-
-  status(): ProxySyncStatus {
-    const types: TypeSyncStatus[] = [];
-    for (const [typeUrl, st] of this.types) {
-      types.push({
-        typeUrl,
-        subscribed: st.sub.describe(),
-        ...(st.sent ? { sentVersion: st.sent.version, sentNonce: st.sent.nonce, sentAt: st.sent.at, sentCount: st.sent.count } : {}),
-        ...(st.acked ? { ackedVersion: st.acked.version, ackedAt: st.acked.at } : {}),
-        ...(st.nack ? { lastNack: { ...st.nack } } : {}),
-      });
-    }
-    return {
-      id: this.proxyId, connectionId: this.connectionId, proxy: this.proxy, connectedAt: this.connectedAt, delta: true,
-      ...(this.lastSnapshotVersion !== undefined ? { snapshotVersion: this.lastSnapshotVersion } : {}),
-      types,
-    };
+  protected sentCount(st: TypeState): number {
+    return st.sent?.count ?? 0;
   }
 
   dump(): ConfigDump {

@@ -12,11 +12,11 @@
  */
 import { TypeUrl } from '../api/envoy/common.js';
 import type { DiscoveryRequest, DiscoveryResponse } from '../api/xds/discovery.js';
-import { ConnectionBase, type Connection, type PushRequest } from './connection.js';
+import { ConnectionBase, type Connection, type PushRequest, type TypeStateBase } from './connection.js';
 import type { Basis } from './generation-cache.js';
 import { PUSH_ORDER } from './generators.js';
 import { Subscription } from './subscription.js';
-import type { ConfigDump, NackRecord, ProxySyncStatus, SendReason, SotwHandle, TypeSyncStatus } from './types.js';
+import type { ConfigDump, NackRecord, SendReason, SotwHandle } from './types.js';
 
 interface Sent {
   version: string;
@@ -25,7 +25,7 @@ interface Sent {
   resources: readonly object[];
 }
 
-interface TypeState {
+interface TypeState extends TypeStateBase {
   sub: Subscription;
   /** The last generation for this type (generation-cache.ts). */
   basis?: Basis;
@@ -36,9 +36,8 @@ interface TypeState {
   nack?: NackRecord;
 }
 
-export class SotwConnection extends ConnectionBase<DiscoveryResponse> implements Connection, SotwHandle {
+export class SotwConnection extends ConnectionBase<DiscoveryResponse, TypeState> implements Connection, SotwHandle {
   readonly delta = false;
-  private readonly types = new Map<string, TypeState>();
 
   receive(req: DiscoveryRequest): void {
     if (this.isClosed) return;
@@ -127,27 +126,8 @@ export class SotwConnection extends ConnectionBase<DiscoveryResponse> implements
     return flushed ? flushed.catch(() => {}) : undefined;
   }
 
-  protected awaitingAnswers(): boolean {
-    for (const st of this.types.values()) if (st.awaiting) return true;
-    return false;
-  }
-
-  status(): ProxySyncStatus {
-    const types: TypeSyncStatus[] = [];
-    for (const [typeUrl, st] of this.types) {
-      types.push({
-        typeUrl,
-        subscribed: st.sub.describe(),
-        ...(st.sent ? { sentVersion: st.sent.version, sentNonce: st.sent.nonce, sentAt: st.sent.at, sentCount: st.sent.resources.length } : {}),
-        ...(st.acked ? { ackedVersion: st.acked.version, ackedAt: st.acked.at } : {}),
-        ...(st.nack ? { lastNack: { ...st.nack } } : {}),
-      });
-    }
-    return {
-      id: this.proxyId, connectionId: this.connectionId, proxy: this.proxy, connectedAt: this.connectedAt, delta: false,
-      ...(this.lastSnapshotVersion !== undefined ? { snapshotVersion: this.lastSnapshotVersion } : {}),
-      types,
-    };
+  protected sentCount(st: TypeState): number {
+    return st.sent?.resources.length ?? 0;
   }
 
   dump(): ConfigDump {
