@@ -8,6 +8,7 @@
  * Exit status: 0 after a clean stop, 1 when an address cannot be listened on (a message, not a
  * stack trace), 2 for a missing or unreadable DIR or a bad flag.
  */
+import { processSignal } from './signals.js';
 import { Command } from 'commander';
 import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { TrellisError } from '../common/errors.js';
@@ -61,21 +62,6 @@ function routeGrpcLogs(io: Io): void {
     io.err(`grpc ${level}: ${text}\n`);
   };
   setGrpcLogger({ error: write('error'), info: write('info'), debug: write('debug') });
-}
-
-/** The first SIGINT or SIGTERM (a second one during shutdown exits at once). */
-function processSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 export function controlPlaneCommand(io: Io, setCode: (c: number) => void, deps: ControlPlaneCommandDeps = {}): Command {

@@ -16,6 +16,7 @@
  * each snapshot swap. Stops cleanly on the first SIGINT or SIGTERM. Exit status: 0 after a clean
  * stop, 1 when a local port cannot be listened on, 2 for a bad flag.
  */
+import { processSignal } from './signals.js';
 import { Command, Option } from 'commander';
 import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { TrellisError } from '../common/errors.js';
@@ -101,21 +102,6 @@ function port(flag: string, value: string): number {
 function need(flag: string, v: string | undefined): string {
   if (!v) throw new TrellisError('E_USAGE', `give ${flag}`);
   return v;
-}
-
-/** The first SIGINT or SIGTERM (a second one during shutdown exits at once). */
-function processSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 /** One line per client event; applied/swapped/connected on stdout, the rest on stderr. */
