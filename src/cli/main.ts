@@ -4,6 +4,8 @@
  * Nothing here knows about config semantics; subcommands call into `config/` and friends.
  * Subcommands load lazily: `trellis validate` must not pay for gRPC, protobuf and the compiler,
  * so only the named subcommand's module is imported (all of them for help or an unknown name).
+ * This table is also where the layers above cli/ are plugged in, lazily, as dependencies of the
+ * commands that need them (the data plane for `proxy`, run/'s apps for `app`).
  */
 import { Command, CommanderError } from 'commander';
 import { TrellisError } from '../common/errors.js';
@@ -40,6 +42,10 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   proxy: async () => {
     const [{ proxyCommand }, { startDataPlane }] = await Promise.all([import('./proxy.js'), import('../proxy/server/proxy.js')]);
     return (io, setCode) => proxyCommand(io, setCode, { dataPlane: startDataPlane });
+  },
+  app: async () => {
+    const [{ appCommand }, apps] = await Promise.all([import('./app.js'), import('../run/apps/index.js')]);
+    return (io, setCode) => appCommand(io, setCode, { apps });
   },
 };
 const ALIASES: Record<string, string> = { pc: 'proxy-config' };
