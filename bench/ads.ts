@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore } from '../src/config/store/memory.js';
 import { startControlPlane, type ControlPlane } from '../src/xds/control-plane.js';
+import { encodeStats } from '../src/xds/encode.js';
 import type { AdsEvent } from '../src/xds/types.js';
 import { fmtMs, median, quantile, table } from './lib/stats.js';
 import { meshFiles, meshServices, vsFile, virtualService, weFile, workloadEntry, type MeshService } from './ads/mesh.js';
@@ -89,6 +90,14 @@ interface ChangeResult {
   pushedTypes: Set<string>;
   /** Bytes of the responses pushed for the change, summed over clients. */
   bytes: number;
+  /** CPU time of the control-plane process (this one) and of the client process, t0 to the last ACK report. */
+  serverCpuMs: number;
+  clientCpuMs: number;
+  /** Load-independent counts: responses pushed, generator runs, resources and bytes encoded (distinct). */
+  responses: number;
+  generatorRuns: number;
+  encodedResources: number;
+  encodedBytes: number;
 }
 
 interface RunResult {
@@ -109,6 +118,7 @@ class Clients {
   /** stream → type index → [version, at, bytes][] */
   readonly acks = new Map<number, [string, number, number][][]>();
   private stopped: Promise<void> | undefined;
+  private cpuWaiters: ((ms: number) => void)[] = [];
 
   constructor() {
     this.child = fork(join(here, 'ads', 'clients.ts'), [], {
@@ -121,6 +131,7 @@ class Clients {
   private onMessage(m: FromClients): void {
     if (m.type === 'acks') for (const a of m.acks) this.record(a);
     else if (m.type === 'synced') this.synced = m.synced;
+    else if (m.type === 'cpu') this.cpuWaiters.shift()?.(m.ms);
     else if (m.type === 'error') {
       if (this.errors.length < 5) log(`client stream ${m.stream}: ${m.message}`);
       this.errors.push(m.message);
@@ -148,6 +159,14 @@ class Clients {
     this.child.send(m);
   }
 
+  /** CPU ms the client process has used so far (after flushing its ACK reports). */
+  cpu(): Promise<number> {
+    return new Promise((resolve) => {
+      this.cpuWaiters.push(resolve);
+      this.send({ type: 'cpu' });
+    });
+  }
+
   stop(): Promise<void> {
     this.stopped ??= new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -163,6 +182,11 @@ class Clients {
     });
     return this.stopped;
   }
+}
+
+/** Generator runs so far (the server's generation stats). */
+function generatorRuns(cp: ControlPlane): number {
+  return cp.server.generationStats.generated;
 }
 
 function nodesFor(cp: ControlPlane, n: number): ClientNode[] {
@@ -255,8 +279,10 @@ async function runSize(n: number): Promise<RunResult> {
         let lastPushAt = 0;
         let serverConvergedMs: number | undefined;
         let target = '';
+        let responses = 0;
         listener = (e, at) => {
           if (e.type === 'push' && e.reason === 'push') {
+            responses += 1;
             let m = pushed.get(e.proxyId);
             if (!m) pushed.set(e.proxyId, (m = new Map()));
             m.set(e.typeUrl, e.version);
@@ -269,6 +295,10 @@ async function runSize(n: number): Promise<RunResult> {
             serverConvergedMs = e.ms;
           }
         };
+        const clientCpu0 = await clients.cpu();
+        const gen0 = generatorRuns(cp);
+        const enc0 = { ...encodeStats };
+        const cpu0 = process.cpuUsage();
         const t0 = now();
         if (scenario === 'route') {
           const w = weights.get(s) === 90 ? 80 : 90;
@@ -303,13 +333,17 @@ async function runSize(n: number): Promise<RunResult> {
           }
           return true;
         }, 10_000, 5);
+        const cpu1 = process.cpuUsage(cpu0);
+        const clientCpuMs = (await clients.cpu()) - clientCpu0;
         listener = () => {};
         changes[scenario].push({
           convergence, applyMs, debounceMs: (debouncedAt ?? NaN) - t0, lastPushMs: lastPushAt - t0,
           serverConvergedMs: serverConvergedMs!, endpointsOnly, pushedTypes, bytes,
+          serverCpuMs: (cpu1.user + cpu1.system) / 1000, clientCpuMs, responses, generatorRuns: generatorRuns(cp) - gen0,
+          encodedResources: encodeStats.resources - enc0.resources, encodedBytes: encodeStats.resourceBytes - enc0.resourceBytes,
         });
         const q = (x: number) => fmtMs(quantile(convergence, x));
-        log(`@${n} ${scenario} #${rep + 1}: ${convergence.length} clients pushed [${[...pushedTypes].join(',')}] ${(bytes / 1e6).toFixed(1)} MB${scenario === 'endpoints' ? ` endpointsOnly=${endpointsOnly}` : ''}; p50 ${q(0.5)} p99 ${q(0.99)} max ${q(1)} ms (debounce ${fmtMs((debouncedAt ?? NaN) - t0)}, last push ${fmtMs(lastPushAt - t0)})`);
+        log(`@${n} ${scenario} #${rep + 1}: ${convergence.length} clients pushed [${[...pushedTypes].join(',')}] ${(bytes / 1e6).toFixed(1)} MB${scenario === 'endpoints' ? ` endpointsOnly=${endpointsOnly}` : ''}; p50 ${q(0.5)} p99 ${q(0.99)} max ${q(1)} ms (debounce ${fmtMs((debouncedAt ?? NaN) - t0)}, last push ${fmtMs(lastPushAt - t0)}; cpu server ${fmtMs((cpu1.user + cpu1.system) / 1000)} (system ${fmtMs(cpu1.system / 1000)}) clients ${fmtMs(clientCpuMs)} ms; ${responses} responses, ${generatorRuns(cp) - gen0} generator runs)`);
       }
       if (vm) store.removeFile(weFile(vm.s, vm.name));
     }
@@ -360,6 +394,23 @@ for (const r of results) {
   }
 }
 say(table(['clients', 'change', 'pushed', 'clients pushed', 'MB pushed', 'p50 ms', 'p99 ms', 'last ACK ms', 'store apply ms', 'debounce fired ms', 'last push sent ms', 'target p99 ms', 'p99 target'], rows));
+say();
+say('Cost of one change (median over the changes): CPU of each process from t0 to the last ACK report (noisy under load), and counts that do not depend on load.');
+say();
+const costRows: string[][] = [];
+for (const r of results) {
+  for (const [scenario, list] of Object.entries(r.changes)) {
+    const med = (f: (c: ChangeResult) => number): number => median(list.map(f));
+    const spread = (f: (c: ChangeResult) => number): string => `${fmtMs(Math.min(...list.map(f)))}-${fmtMs(Math.max(...list.map(f)))}`;
+    costRows.push([
+      String(r.clients), scenario, spread((c) => quantile(c.convergence, 0.99)),
+      fmtMs(med((c) => c.serverCpuMs)), fmtMs(med((c) => c.clientCpuMs)),
+      String(med((c) => c.responses)), String(med((c) => c.generatorRuns)),
+      String(med((c) => c.encodedResources)), (med((c) => c.encodedBytes) / 1e3).toFixed(0),
+    ]);
+  }
+}
+say(table(['clients', 'change', 'p99 ms min-max', 'server CPU ms', 'client CPU ms', 'responses', 'generator runs', 'resources encoded', 'kB encoded'], costRows));
 say();
 say(table(
   ['clients', 'pods in mesh', 'connections', 'initial sync s', 'heap 0 clients MB', `heap N clients MB`, 'heap per proxy kB', 'heap+external per proxy kB'],

@@ -22,14 +22,14 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { listFiles } from './dist/config/source.js';
 let n = 0;
-for (const f of listFiles([${JSON.stringify(dir)}])) for (const d of parseAllDocuments(readFileSync(f, 'utf8'))) { d.toJS(); n++; }
+for (const f of listFiles([${JSON.stringify(dir)}], { recursive: true })) for (const d of parseAllDocuments(readFileSync(f, 'utf8'))) { d.toJS(); n++; }
 console.log(n);
 `;
 
 const cases = [
   ['node start (baseline)', ['-e', '0']],
   ['read + YAML parse only', ['--input-type=module', '-e', parseOnly]],
-  ['trellis validate -o json', [join(root, 'bin', 'trellis.js'), 'validate', '-f', dir, '-o', 'json']],
+  ['trellis validate -R -o json', [join(root, 'bin', 'trellis.js'), 'validate', '-R', '-f', dir, '-o', 'json']],
 ];
 
 function time(argv) {

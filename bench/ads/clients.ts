@@ -76,14 +76,18 @@ type AdsStub = grpc.Client & { StreamAggregatedResources(): grpc.ClientDuplexStr
 
 let pendingAcks: AckRecord[] = [];
 let ackTimer: NodeJS.Timeout | undefined;
+function flushAcks(): void {
+  if (ackTimer) clearTimeout(ackTimer);
+  ackTimer = undefined;
+  if (pendingAcks.length === 0) return;
+  const acks = pendingAcks;
+  pendingAcks = [];
+  send({ type: 'acks', acks });
+}
+
 function reportAck(r: AckRecord): void {
   pendingAcks.push(r);
-  ackTimer ??= setTimeout(() => {
-    ackTimer = undefined;
-    const acks = pendingAcks;
-    pendingAcks = [];
-    send({ type: 'acks', acks });
-  }, ACK_BATCH_MS);
+  ackTimer ??= setTimeout(flushAcks, ACK_BATCH_MS);
 }
 
 let syncedCount = 0;
@@ -197,7 +201,11 @@ function start(address: string, nodes: readonly ClientNode[], connections: numbe
 
 process.on('message', (m: ToClients) => {
   if (m.type === 'start') start(m.address, m.nodes, m.connections);
-  else if (m.type === 'stop') {
+  else if (m.type === 'cpu') {
+    flushAcks();
+    const u = process.cpuUsage();
+    send({ type: 'cpu', ms: (u.user + u.system) / 1000 });
+  } else if (m.type === 'stop') {
     for (const s of streams) s.close();
     for (const c of clients) c.close();
     send({ type: 'stopped' });

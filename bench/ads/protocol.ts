@@ -14,6 +14,8 @@ export interface ClientNode {
 /** Parent → child. */
 export type ToClients =
   | { type: 'start'; address: string; nodes: ClientNode[]; connections: number }
+  /** Asks for the process's CPU time so far (answered with `cpu`). */
+  | { type: 'cpu' }
   | { type: 'stop' };
 
 /** One ACK sent: stream index, type index in TYPE_URLS, version acked, time sent, size of the response acked. */
@@ -27,6 +29,8 @@ export type FromClients =
   | { type: 'synced'; synced: number; total: number }
   /** A stream ended or failed (the benchmark reports and stops). */
   | { type: 'error'; stream: number; message: string }
+  /** CPU time (user + system) the client process has used, in ms, after the ACKs reported so far. */
+  | { type: 'cpu'; ms: number }
   | { type: 'stopped' };
 
 export const TYPE_URLS = [

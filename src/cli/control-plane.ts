@@ -29,6 +29,7 @@ export interface ControlPlaneCommandDeps {
 
 interface Options {
   config?: string;
+  recursive?: boolean;
   xdsAddress: string;
   monitoringAddress: string;
   verbose?: boolean;
@@ -67,7 +68,8 @@ function routeGrpcLogs(io: Io): void {
 export function controlPlaneCommand(io: Io, setCode: (c: number) => void, deps: ControlPlaneCommandDeps = {}): Command {
   return new Command('control-plane')
     .description('serve the config in a directory (watched) to proxies over xDS (ADS)')
-    .option('--config <dir>', 'directory of Istio and Kubernetes YAML, read recursively and watched')
+    .option('--config <dir>', 'directory of Istio and Kubernetes YAML (its own files), watched')
+    .option('-R, --recursive', 'read and watch the sub-directories of DIR too')
     .option('--xds-address <host:port>', 'where to serve xDS (ADS over gRPC); port 0 picks a free port', DEFAULT_XDS_ADDRESS)
     .option('--monitoring-address <host:port>', 'where to serve /debug and /metrics', DEFAULT_MONITORING_ADDRESS)
     .option('-v, --verbose', 'also log connections and pushes')
@@ -80,6 +82,7 @@ export function controlPlaneCommand(io: Io, setCode: (c: number) => void, deps: 
       try {
         cp = await startControlPlane({
           configDir: opts.config,
+          recursive: opts.recursive === true,
           xdsAddress: opts.xdsAddress,
           monitoringAddress: opts.monitoringAddress,
           monitoring: deps.monitoring,

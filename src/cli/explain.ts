@@ -3,7 +3,8 @@
  * [--random N] [-o text|json]`: walks one request from WORKLOAD through the config Trellis
  * compiles for it, printing each decision with the config behind it (explain/engine.ts). Exit 0
  * when the request would be forwarded (or redirected / answered as configured), 1 when it would
- * fail or be blocked, 2 on usage errors.
+ * fail or be blocked, 2 on usage errors. Without `-f`, the config of the mesh `trellis up` runs
+ * (the directory its state names, read as its control plane reads it).
  */
 import { Command } from 'commander';
 import { TrellisError } from '../common/errors.js';
@@ -12,8 +13,10 @@ import { renderText } from './explain/render.js';
 import type { Io } from './main.js';
 import { loadMesh, resolveWorkload, withMeshOptions, type MeshInputOptions } from './mesh-input.js';
 import { checkFormat } from './output.js';
+import { DEFAULT_STATE_DIR, liveState, notRunningMessage } from './state-file.js';
 
 interface ExplainFlags extends MeshInputOptions {
+  stateDir: string;
   request: string;
   header: string[];
   sni?: string;
@@ -33,6 +36,15 @@ function intFlag(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/** Without -f: the directory the running mesh serves, read as its control plane reads it. */
+function runningConfig(opts: ExplainFlags): ExplainFlags {
+  const live = liveState(opts.stateDir);
+  if (live.kind !== 'running') {
+    throw new TrellisError('E_USAGE', `no input: give config files with -f PATH, or start a mesh with trellis up (${notRunningMessage(opts.stateDir, live)})`);
+  }
+  return { ...opts, filename: [live.state.configDir], recursive: live.state.recursive };
+}
+
 export function explainCommand(io: Io, setCode: (c: number) => void): Command {
   const cmd = new Command('explain')
     .description('explain how WORKLOAD\'s proxy would handle a request to URL: listener, route, cluster, endpoints, and why')
@@ -45,9 +57,10 @@ export function explainCommand(io: Io, setCode: (c: number) => void): Command {
     .option('--port <n>', 'destination port (overrides the URL\'s)')
     .option('--random <n>', 'random value for weighted choices (Envoy picks random % total weight)')
     .option('-o, --output <format>', 'text or json', 'text')
+    .option('--state-dir <dir>', 'without -f: the state directory of the mesh trellis up runs (its config is explained)', DEFAULT_STATE_DIR)
     .action((workload: string, url: string, opts: ExplainFlags) => {
       const format = checkFormat(opts.output, ['text', 'json']);
-      const mesh = loadMesh(opts, io);
+      const mesh = loadMesh(opts.filename.length > 0 ? opts : runningConfig(opts), io);
       const { proxy } = resolveWorkload(mesh.snapshot, workload, opts.namespace);
       const random = intFlag('random', opts.random) ?? Math.floor(Math.random() * 2 ** 32);
       const ex = explainRequest(mesh.snapshot, proxy, url, {

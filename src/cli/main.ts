@@ -5,7 +5,7 @@
  * Subcommands load lazily: `trellis validate` must not pay for gRPC, protobuf and the compiler,
  * so only the named subcommand's module is imported (all of them for help or an unknown name).
  * This table is also where the layers above cli/ are plugged in, lazily, as dependencies of the
- * commands that need them (the data plane for `proxy`, run/'s apps for `app`).
+ * commands that need them (the data plane for `proxy`, run/'s apps and runner for `app`, `up`).
  */
 import { Command, CommanderError } from 'commander';
 import { TrellisError } from '../common/errors.js';
@@ -47,6 +47,13 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
     const [{ appCommand }, apps] = await Promise.all([import('./app.js'), import('../run/apps/index.js')]);
     return (io, setCode) => appCommand(io, setCode, { apps });
   },
+  up: async () => {
+    const [{ upCommand }, { startLocalMesh }] = await Promise.all([import('./up.js'), import('../run/mesh.js')]);
+    return (io, setCode) => upCommand(io, setCode, { start: (req, out) => startLocalMesh(req, out) });
+  },
+  status: async () => (await import('./status.js')).statusCommand,
+  exec: async () => (await import('./exec.js')).execCommand,
+  down: async () => (await import('./down.js')).downCommand,
 };
 const ALIASES: Record<string, string> = { pc: 'proxy-config' };
 

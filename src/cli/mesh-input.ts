@@ -6,9 +6,9 @@
  * Invalid objects and unparsable documents are reported on stderr (`file:line: error: Kind
  * ns/name: field: message`) and left out; the command goes on with the rest, as a control plane
  * keeps serving the config it can use. Only when problems were found AND no valid object remains
- * does loading fail (exit 1): there is nothing meaningful to show then. A directory is read
- * recursively with no special case for any folder name (examples' `steps/` overlays included), so
- * users point `-f` at exactly the files they want applied.
+ * does loading fail (exit 1): there is nothing meaningful to show then. A directory contributes
+ * its own files, as `kubectl apply -f DIR` reads it (so the examples' `steps/` overlays stay out
+ * unless named); `-R` reads sub-directories too, with no special case for any folder name.
  *
  * Objects without `metadata.namespace` land in `default`: `-n` is the WORKLOAD's namespace here,
  * as in istioctl, not a namespace for the files (which were "applied" separately).
@@ -27,6 +27,7 @@ import type { Io } from './main.js';
 export interface MeshInputOptions {
   filename: string[];
   namespace: string;
+  recursive?: boolean;
 }
 
 export interface MeshInput {
@@ -53,7 +54,8 @@ function collect(value: string, previous: string[]): string[] {
 /** Adds `-f PATH…` (repeatable) and `-n NS` (the workload's namespace, default `default`). */
 export function withMeshOptions(cmd: Command): Command {
   return cmd
-    .option('-f, --filename <path>', 'config file, directory (read recursively) or - for stdin; repeatable', collect, [])
+    .option('-f, --filename <path>', 'config file, directory (its own files; -R for sub-directories too) or - for stdin; repeatable', collect, [])
+    .option('-R, --recursive', 'read the sub-directories of -f directories too (as kubectl -R)')
     .option('-n, --namespace <ns>', 'namespace of the workload', 'default');
 }
 
@@ -83,7 +85,7 @@ export function reportProblems(cfg: LoadedConfig, io: Io): number {
 export function loadMesh(opts: MeshInputOptions, io: Io, paths: readonly string[] = [], snapshotOptions: SnapshotOptions = {}): MeshInput {
   const all = [...opts.filename, ...paths];
   if (all.length === 0) throw new TrellisError('E_USAGE', 'no input: give config files or directories with -f PATH (or -f - for stdin)');
-  const config = loadPaths(all, { defaultNamespace: FILE_DEFAULT_NAMESPACE, stdin: io.stdin });
+  const config = loadPaths(all, { defaultNamespace: FILE_DEFAULT_NAMESPACE, stdin: io.stdin, recursive: opts.recursive === true });
   const problems = reportProblems(config, io);
   const objects = config.objects.filter((o) => o.valid).map((o) => o.raw);
   if (problems > 0 && objects.length === 0) {

@@ -10,6 +10,7 @@ export interface InputOptions {
   filename: string[];
   namespace: string;
   output: string;
+  recursive?: boolean;
 }
 
 export function checkFormat(value: string, allowed: readonly string[]): string {
@@ -26,7 +27,8 @@ function collect(value: string, previous: string[]): string[] {
 /** Adds `-f PATH…`, `-n NS`, `-o FORMAT` and trailing paths to a command. */
 export function withInputOptions(cmd: Command, formats: readonly string[]): Command {
   return cmd
-    .option('-f, --filename <path>', 'file, directory (recursive) or - for stdin; repeatable', collect, [])
+    .option('-f, --filename <path>', 'file, directory (its own files; -R for sub-directories too) or - for stdin; repeatable', collect, [])
+    .option('-R, --recursive', 'read the sub-directories of -f directories too (as kubectl -R)')
     .option('-n, --namespace <ns>', 'namespace for objects that do not set one', 'default')
     .option('-o, --output <format>', formats.join(' or '), formats[0])
     .argument('[paths...]', 'more files or directories');
@@ -36,5 +38,5 @@ export function withInputOptions(cmd: Command, formats: readonly string[]): Comm
 export function loadInput(paths: string[], opts: InputOptions, io: Io): LoadedConfig {
   const all = [...opts.filename, ...paths];
   if (all.length === 0) throw new TrellisError('E_USAGE', 'no input: give files or directories with -f PATH (or -f - for stdin)');
-  return loadPaths(all, { defaultNamespace: opts.namespace, stdin: io.stdin });
+  return loadPaths(all, { defaultNamespace: opts.namespace, stdin: io.stdin, recursive: opts.recursive === true });
 }

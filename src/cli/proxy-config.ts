@@ -11,7 +11,8 @@
  * last sent to that proxy, read from its `/debug/config_dump` on its monitoring address ADDR (see
  * ./xds-client.ts), then shown with the same tables; `all -o json|yaml` prints that dump as is.
  * PROXY_ID is the node id or `POD.NAMESPACE` (`POD` alone takes `-n`). Exit 2 when the control
- * plane cannot be reached or has no such proxy.
+ * plane cannot be reached or has no such proxy. With neither `-f` nor `--xds`, the mesh `trellis
+ * up` runs is asked (its state directory names the control plane and WORKLOAD's proxy).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { stringify as toYaml } from 'yaml';
@@ -26,6 +27,7 @@ import { filterListeners, renderListeners, type ListenerFilter } from './proxy-c
 import { filterRoutes, renderRoutes, type RouteFilter } from './proxy-config/routes.js';
 import { TrellisError } from '../common/errors.js';
 import { configFromDump } from '../xds/monitoring/config-dump.js';
+import { DEFAULT_STATE_DIR, liveState, notRunningMessage, requireWorkloads } from './state-file.js';
 import {
   controlPlaneTarget, fetchConfigDump, hasControlPlaneAddress, withControlPlaneAddress, type ControlPlaneAddressOptions,
 } from './xds-client.js';
@@ -34,6 +36,7 @@ const FORMATS = ['table', 'short', 'json', 'yaml'] as const;
 
 interface Options extends MeshInputOptions, ControlPlaneAddressOptions {
   output: string;
+  stateDir: string;
   port?: number;
   address?: string;
   type?: string;
@@ -152,10 +155,18 @@ function subcommand(io: Io, setCode: (c: number) => void, spec: (typeof SPECS)[n
   withMeshOptions(cmd).option('-o, --output <format>', 'table (istioctl\'s short), json or yaml', 'table');
   addFlags(cmd, spec.kind, spec.flags);
   withControlPlaneAddress(cmd, 'read from a running control plane at this monitoring address (HOST:PORT) what it last sent to the proxy WORKLOAD names (node id, POD.NAMESPACE or POD with -n), instead of compiling files');
+  cmd.option('--state-dir <dir>', 'without -f and --xds: the state directory of the mesh trellis up runs', DEFAULT_STATE_DIR);
   return cmd.action(async (workload: string, o: Options) => {
     checkFormat(o.output, FORMATS);
     if (hasControlPlaneAddress(o)) {
       await fromControlPlane(io, spec.kind, workload, o);
+      setCode(0);
+      return;
+    }
+    if (o.filename.length === 0) {
+      // The mesh `trellis up` runs: what its control plane sent to that workload's proxy.
+      const { monitoring, proxyId } = runningProxy(o.stateDir, workload, o.namespace);
+      await fromControlPlane(io, spec.kind, proxyId, { ...o, xds: monitoring });
       setCode(0);
       return;
     }
@@ -165,6 +176,17 @@ function subcommand(io: Io, setCode: (c: number) => void, spec: (typeof SPECS)[n
     io.out(render(spec.kind, cfg, { ...o, verbose: o.verbose !== false }, mesh.snapshot.version));
     setCode(0);
   });
+}
+
+/** The running mesh's monitoring address and the proxy id of WORKLOAD (a pod or Deployment). */
+function runningProxy(stateDir: string, workload: string, namespace: string): { monitoring: string; proxyId: string } {
+  const live = liveState(stateDir);
+  if (live.kind !== 'running') {
+    throw new TrellisError('E_USAGE', `no input: give config files with -f PATH, a control plane with --xds ADDR PROXY_ID, or start a mesh with trellis up (${notRunningMessage(stateDir, live)})`);
+  }
+  const pod = requireWorkloads(live.state, workload, namespace)[0]!;
+  if (!pod.proxyId) throw new TrellisError('E_USAGE', `${pod.namespace}/${pod.name} runs without a sidecar (sidecar.istio.io/inject: "false"): it has no proxy config`);
+  return { monitoring: live.state.controlPlane.monitoring, proxyId: pod.proxyId };
 }
 
 /** `--xds`: the proxy's config as the control plane last sent it, with the offline renderers. */

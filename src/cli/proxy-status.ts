@@ -11,8 +11,8 @@
  * name or node id contain it (istioctl compares a single proxy's Envoy config instead; Trellis
  * has no access to a proxy's admin port). `-o json` prints the syncz entries as they came.
  *
- * ADDR is the control plane's monitoring address (`trellis control-plane --monitoring-address`,
- * default 127.0.0.1:15014), where istiod serves /debug/syncz too; `--xds`, istioctl's
+ * ADDR is the control plane's monitoring address (`trellis control-plane --monitoring-address`;
+ * default: that of the mesh `trellis up` runs, from its state directory, else 127.0.0.1:15014), where istiod serves /debug/syncz too; `--xds`, istioctl's
  * `--xds-address` and `--monitoring[-address]` are all accepted for it. Exit 0 with a table, 2
  * when the control plane cannot be reached (or on a usage error).
  */
@@ -22,7 +22,10 @@ import type { ResourceSyncStatus, SyncStatus } from '../xds/monitoring/syncz.js'
 import type { Io } from './main.js';
 import { checkFormat } from './output.js';
 import { TABLE_PADDING, tabulate } from './proxy-config/tabwriter.js';
-import { DEFAULT_MONITORING_ADDRESS, controlPlaneTarget, fetchSyncz, withControlPlaneAddress, type ControlPlaneAddressOptions } from './xds-client.js';
+import { DEFAULT_STATE_DIR, liveState } from './state-file.js';
+import {
+  DEFAULT_MONITORING_ADDRESS, controlPlaneTarget, fetchSyncz, hasControlPlaneAddress, withControlPlaneAddress, type ControlPlaneAddressOptions,
+} from './xds-client.js';
 
 const FORMATS = ['table', 'json'] as const;
 
@@ -101,6 +104,7 @@ export function renderNacks(list: readonly SyncStatus[]): string {
 
 interface Options extends ControlPlaneAddressOptions {
   output: string;
+  stateDir: string;
 }
 
 export function proxyStatusCommand(io: Io, setCode: (c: number) => void): Command {
@@ -108,10 +112,12 @@ export function proxyStatusCommand(io: Io, setCode: (c: number) => void): Comman
     .alias('ps')
     .description('sync status (SYNCED, NACK, STALE, NOT SENT per xDS type) of the proxies connected to a running control plane, as istioctl proxy-status shows it')
     .argument('[proxy-id]', 'only proxies whose name (POD.NAMESPACE) or node id contains this');
-  withControlPlaneAddress(cmd, `the control plane's monitoring address, where its /debug endpoints are (default ${DEFAULT_MONITORING_ADDRESS}); istioctl's --xds-address and --monitoring-address work too`).option('-o, --output <format>', 'table or json', 'table');
+  withControlPlaneAddress(cmd, `the control plane's monitoring address, where its /debug endpoints are (default: that of the mesh trellis up runs, else ${DEFAULT_MONITORING_ADDRESS}); istioctl's --xds-address and --monitoring-address work too`).option('-o, --output <format>', 'table or json', 'table');
+  cmd.option('--state-dir <dir>', 'the state directory of trellis up, for the default address', DEFAULT_STATE_DIR);
   return cmd.action(async (proxyId: string | undefined, o: Options) => {
     checkFormat(o.output, FORMATS);
-    const target = controlPlaneTarget(o);
+    const live = hasControlPlaneAddress(o) ? undefined : liveState(o.stateDir);
+    const target = controlPlaneTarget(live?.kind === 'running' ? { xds: live.state.controlPlane.monitoring } : o);
     const all = await fetchSyncz(target);
     const list = proxyId ? all.filter((s) => s.proxy.includes(proxyId) || (s.node_id ?? '').includes(proxyId)) : all;
     if (o.output === 'json') {

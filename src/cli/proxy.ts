@@ -1,7 +1,7 @@
 /**
  * `trellis proxy --xds ADDR --type sidecar|router --ip IP --name POD --namespace NS
- * [--labels k=v,…] [--service-account SA] [--workload NAME] [--app HOST:PORT]
- * [--outbound explicit|transparent] [--no-access-log] [--admin-port 15000] [--health-port 15021]
+ * [--labels k=v,…] [--service-account SA] [--workload NAME] [--app HOST[:PORT]]
+ * [--outbound explicit|transparent] [--interception-mode REDIRECT|NONE] [--no-access-log] [--admin-port 15000] [--health-port 15021]
  * [--prometheus-port 15090]`: the Trellis proxy (sidecar or gateway).
  *
  * Builds Istio's node identity, starts the ADS client (whole-snapshot swaps, ACK/NACK, backoff
@@ -22,7 +22,7 @@ import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { TrellisError } from '../common/errors.js';
 import { TypeUrl, type ResourceTypeUrl } from '../api/envoy/common.js';
 import type { Node } from '../api/xds/index.js';
-import { buildNode, parseLabels, type OutboundMode, type ProxyKind } from '../proxy/bootstrap/node.js';
+import { buildNode, parseLabels, type InterceptionMode, type OutboundMode, type ProxyKind } from '../proxy/bootstrap/node.js';
 import { SHORT_TYPE } from '../proxy/bootstrap/runtime.js';
 import { XdsClient, type XdsClientEvent } from '../proxy/bootstrap/xds-client.js';
 import { startAdminServers, DEFAULT_ADMIN_PORT, DEFAULT_HEALTH_PORT, DEFAULT_PROMETHEUS_PORT, type AdminServers } from '../proxy/admin/index.js';
@@ -37,8 +37,8 @@ export interface DataPlaneContext {
   ip: string;
   node: Node;
   outbound: OutboundMode;
-  /** The local application (`--app`), inbound traffic's destination. */
-  app?: { host: string; port: number };
+  /** The local application (`--app`), inbound traffic's destination (no port: the connection's). */
+  app?: { host: string; port?: number };
   /** current() per request, onSwap() to rebind listeners. */
   xds: XdsClient;
   stats: ProxyStats;
@@ -78,6 +78,7 @@ interface Options {
   workload?: string;
   app?: string;
   outbound?: string;
+  interceptionMode?: string;
   accessLog: boolean;
   adminPort: string;
   healthPort: string;
@@ -91,6 +92,13 @@ function hostPort(flag: string, value: string): { host: string; port: number } {
   const m = HOST_PORT.exec(value);
   if (!m || Number(m[2]) > 65535) throw new TrellisError('E_USAGE', `${flag} ${JSON.stringify(value)}: use HOST:PORT, e.g. 127.0.0.1:15010`);
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** `--app HOST[:PORT]`. */
+function appAddress(value: string): { host: string; port?: number } {
+  if (HOST_PORT.test(value)) return hostPort('--app', value);
+  if (/^(\[[0-9a-fA-F:.]+\]|[^:\s\[\]]+)$/.test(value)) return { host: value.replace(/^\[|\]$/g, '') };
+  throw new TrellisError('E_USAGE', `--app ${JSON.stringify(value)}: use HOST or HOST:PORT, e.g. 127.2.0.5 or 127.0.0.1:8080`);
 }
 
 function port(flag: string, value: string): number {
@@ -152,8 +160,9 @@ export function proxyCommand(io: Io, setCode: (c: number) => void, deps: ProxyCo
     .option('--labels <k=v,...>', 'workload labels (app, version, …)')
     .option('--service-account <sa>', 'service account (default: default)')
     .option('--workload <name>', 'workload (Deployment) name; default the pod name')
-    .option('--app <host:port>', 'the local application, for inbound traffic')
+    .option('--app <host[:port]>', 'the local application, for inbound traffic; without a port, the port the connection came in on (the app has an address of its own and the sidecar binds the service ports on --ip)')
     .addOption(new Option('--outbound <mode>', 'outbound capture: explicit (HTTP_PROXY) or transparent (iptables)').choices(['explicit', 'transparent']))
+    .addOption(new Option('--interception-mode <mode>', 'INTERCEPTION_MODE told to the control plane (default: REDIRECT, or NONE with --outbound explicit); REDIRECT with --outbound explicit and --app HOST: the sidecar owns the pod IP\'s inbound ports').choices(['REDIRECT', 'NONE']))
     .option('--no-access-log', 'do not write access log lines to stdout')
     .option('--admin-port <port>', 'admin port', String(DEFAULT_ADMIN_PORT))
     .option('--health-port <port>', 'readiness port', String(DEFAULT_HEALTH_PORT))
@@ -172,11 +181,14 @@ export function proxyCommand(io: Io, setCode: (c: number) => void, deps: ProxyCo
       } catch (e) {
         throw new TrellisError('E_USAGE', `--labels: ${(e as Error).message}`);
       }
-      const app = opts.app ? hostPort('--app', opts.app) : undefined;
+      const app = opts.app ? appAddress(opts.app) : undefined;
       const outbound = (opts.outbound ?? (type === 'sidecar' ? 'transparent' : 'explicit')) as OutboundMode;
       const ports = { admin: port('--admin-port', opts.adminPort), health: port('--health-port', opts.healthPort), prometheus: port('--prometheus-port', opts.prometheusPort) };
       const serviceAccount = opts.serviceAccount ?? 'default';
-      const node = buildNode({ type, ip, name, namespace, labels, serviceAccount, outbound, ...(opts.workload ? { workloadName: opts.workload } : {}) });
+      const node = buildNode({
+        type, ip, name, namespace, labels, serviceAccount, outbound, ...(opts.workload ? { workloadName: opts.workload } : {}),
+        ...(opts.interceptionMode ? { interceptionMode: opts.interceptionMode as InterceptionMode } : {}),
+      });
 
       setGrpcLogger({
         error: (...a: unknown[]) => { if (opts.verbose) io.err(`grpc: ${a.map(String).join(' ')}\n`); },

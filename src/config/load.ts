@@ -16,6 +16,8 @@ export interface LoadedConfig {
 export interface LoadOptions {
   defaultNamespace?: string;
   stdin?: () => string;
+  /** Read directories' sub-directories too (`-R`). Default false: a directory's own files. */
+  recursive?: boolean;
 }
 
 export function loadTexts(sources: readonly { file: string; text: string }[], opts: LoadOptions = {}): LoadedConfig {
@@ -30,5 +32,5 @@ export function loadTexts(sources: readonly { file: string; text: string }[], op
 }
 
 export function loadPaths(paths: readonly string[], opts: LoadOptions = {}): LoadedConfig {
-  return loadTexts(readSources(paths, opts.stdin), opts);
+  return loadTexts(readSources(paths, opts.stdin, { recursive: opts.recursive }), opts);
 }

@@ -2,8 +2,13 @@
  * Proxy identity: the Proxy of a registry workload (what the local runner and tests use), and the
  * Proxy an xDS client announces (Istio node id `TYPE~IP~POD.NS~NS.svc.cluster.local` plus node
  * metadata NAMESPACE, LABELS, WORKLOAD_NAME, SERVICE_ACCOUNT, CLUSTER_ID, NETWORK,
- * INTERCEPTION_MODE, GENERATOR). Gateway workloads are `router` proxies. Pure functions.
+ * INTERCEPTION_MODE, GENERATOR, and Envoy's node locality). Gateway workloads are `router`
+ * proxies. A proxy's locality is the node's, else (as Istio takes it from the proxy's first
+ * service target) the locality of the registry workload at its address: `withLocality`
+ * resolves it against a snapshot, once per snapshot, so that the compiler reads it from the
+ * Proxy and proxies in one locality can share their endpoint output. Pure functions.
  */
+import type { Locality } from '../api/envoy/common.js';
 import { nodeId } from '../api/names.js';
 import { isGatewayWorkload } from '../registry/gateways.js';
 import type { Workload } from '../registry/types.js';
@@ -62,8 +67,19 @@ function labelsOf(v: unknown): Record<string, string> {
   return out;
 }
 
-/** The Proxy an xDS node announces. Throws on a malformed node id. */
-export function proxyFromNode(id: string, metadata: Readonly<Record<string, unknown>> = {}): Proxy {
+/** `region/zone/subzone` of an Envoy Locality (missing parts empty); undefined when it has none. */
+export function localityLabel(locality: Locality | undefined): string | undefined {
+  const parts = [locality?.region ?? '', locality?.zone ?? '', locality?.subZone ?? ''];
+  if (parts.every((p) => p === '')) return undefined;
+  while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  return parts.join('/');
+}
+
+/**
+ * The Proxy an xDS node announces; `locality` is the node's (Envoy `Node.locality`), which
+ * becomes `Proxy.locality` when it names anything. Throws on a malformed node id.
+ */
+export function proxyFromNode(id: string, metadata: Readonly<Record<string, unknown>> = {}, locality?: Locality): Proxy {
   const parsed = parseNodeId(id);
   if (!parsed) throw new Error(`invalid node id ${JSON.stringify(id)}: expected TYPE~IP~POD.NAMESPACE~NAMESPACE.svc.cluster.local`);
   const namespace = str(metadata.NAMESPACE) ?? parsed.namespace;
@@ -82,5 +98,17 @@ export function proxyFromNode(id: string, metadata: Readonly<Record<string, unkn
     network: str(metadata.NETWORK) ?? '',
     ...(generator ? { generator } : {}),
     interceptionMode: mode === 'NONE' ? 'NONE' : 'REDIRECT',
+    ...(localityLabel(locality) !== undefined ? { locality: localityLabel(locality)! } : {}),
   };
+}
+
+/**
+ * `proxy` with its locality for `snapshot`: a node that announced one keeps it (`fromNode`);
+ * otherwise the locality of the registry workload at the proxy's address ('' when none), as
+ * Istio falls back to its first service target's. The same object when nothing changes.
+ */
+export function withLocality(proxy: Proxy, snapshot: Snapshot, fromNode: boolean): Proxy {
+  if (fromNode) return proxy;
+  const locality = snapshot.workloadByAddress(proxy.ip)?.locality ?? '';
+  return proxy.locality === locality ? proxy : { ...proxy, locality };
 }

@@ -1,7 +1,7 @@
 /**
  * Builds the immutable Snapshot (types.ts) from validated objects: the registry (registry/build.ts)
  * plus the Istio config, with its indexes built once — services by host, endpoints by service
- * port, workloads by address, VirtualServices by gateway, DestinationRules by namespace and host,
+ * port and by address, workloads by address, VirtualServices by gateway, DestinationRules by namespace and host,
  * Sidecars — and per-proxy answers (sidecar scope, visible services) memoised by proxy identity.
  * Input order stands in for Istio's creation-time order; later objects with the same kind,
  * namespace and name replace earlier ones in place. `rebuildSnapshot` reuses the registry when
@@ -75,6 +75,19 @@ export function buildSnapshot(input: readonly RawObject[], opts: SnapshotOptions
   }
   const byAddress = new Map<string, Workload>();
   for (const w of registry.workloads) if (!byAddress.has(w.address)) byAddress.set(w.address, w);
+  // built on first use: only sidecar and proxyless generation asks (a proxy's own endpoints)
+  let endpointsByAddress: Map<string, Endpoint[]> | undefined;
+  const endpointsAt = (address: string): readonly Endpoint[] => {
+    if (!endpointsByAddress) {
+      endpointsByAddress = new Map();
+      for (const e of registry.endpoints) {
+        const list = endpointsByAddress.get(e.address);
+        if (list) list.push(e);
+        else endpointsByAddress.set(e.address, [e]);
+      }
+    }
+    return endpointsByAddress.get(address) ?? [];
+  };
 
   // Delegate VirtualServices are merged into their roots before binding (delegation.ts).
   const vsIndex = new VirtualServiceIndex(mergeDelegates(virtualServices));
@@ -100,6 +113,8 @@ export function buildSnapshot(input: readonly RawObject[], opts: SnapshotOptions
     endpoints: (hostname, serviceNamespace, servicePort) => byPort.get(`${serviceNamespace}|${hostname}|${servicePort}`) ?? [],
 
     workloadByAddress: (ip) => byAddress.get(ip),
+
+    endpointsAt,
 
     sidecarScope(proxy) {
       const k = proxyKey(proxy);

@@ -38,6 +38,12 @@ export interface Proxy {
   /** `grpc` for proxyless gRPC clients. */
   generator?: string;
   interceptionMode: 'REDIRECT' | 'NONE';
+  /**
+   * `region/zone/subzone` the proxy runs in ('' none), which locality load balancing is relative
+   * to: the node's locality, else its workload's (model/proxy.ts `withLocality`). Undefined: not
+   * resolved; the compiler then looks up the workload at `ip` itself.
+   */
+  locality?: string;
 }
 
 /** One egress host entry of a Sidecar scope: `namespace/dnsName` split, as Istio parses it. */
@@ -93,6 +99,8 @@ export interface Snapshot {
   endpoints(hostname: string, serviceNamespace: string, servicePort: number): readonly Endpoint[];
   /** The workload a proxy represents, by IP. */
   workloadByAddress(ip: string): Workload | undefined;
+  /** Endpoints at this address (a proxy's own service targets), in registry order. */
+  endpointsAt(address: string): readonly Endpoint[];
 
   /** The Sidecar scope for a proxy (Istio's precedence), and the services it may reach. */
   sidecarScope(proxy: Proxy): SidecarScope;

@@ -2,10 +2,11 @@
  * What a stream (SotW or Delta) shares with the server: the context the server hands it
  * (snapshot in effect, generators, clock, logger, events, registration), the push request the
  * queue gives it, and the base class doing what both stream kinds do alike: identify the proxy
- * from the first request's node, generate resources for a type, track convergence rounds, close.
+ * from the first request's node (its locality resolved per snapshot when the node names none),
+ * generate resources for a type, track convergence rounds, close.
  */
 import type { Node } from '../api/xds/discovery.js';
-import { proxyFromNode } from '../model/proxy.js';
+import { proxyFromNode, withLocality } from '../model/proxy.js';
 import type { Proxy, Snapshot } from '../model/types.js';
 import type { PushRound } from './convergence.js';
 import { resourceName } from './generators.js';
@@ -29,6 +30,12 @@ export interface ConnectionContext {
   nextConnection(): number;
   /** Prefix that makes nonces unique across server restarts. */
   readonly epoch: string;
+  /**
+   * The nonce of a SotW push now: the same for every stream pushed in one round (so that equal
+   * responses are equal bytes, encoded once), and unique on each stream, which is pushed at most
+   * once per round (rounds are numbered; request responses use the stream's own nonces).
+   */
+  pushNonce(): string;
   register(conn: Connection): void;
   unregister(conn: Connection): void;
   /** Any stream ended, identified or not. */
@@ -72,6 +79,8 @@ export function shapeResources(typeUrl: string, resources: readonly object[], su
 /** What both stream kinds keep per type URL, enough to report sync status. */
 export interface TypeStateBase {
   sub: Subscription;
+  /** The last generation for this type (generation-cache.ts). */
+  basis?: Basis;
   sent?: { version: string; nonce: string; at: number };
   /** The last nonce sent is not answered yet. */
   awaiting: boolean;
@@ -91,6 +100,9 @@ export abstract class ConnectionBase<Res, S extends TypeStateBase> {
   protected isOpen = false;
   protected isClosed = false;
   protected lastSnapshotVersion: string | undefined;
+  /** The node announced a locality: `proxy.locality` is fixed; else resolved per snapshot. */
+  private nodeLocality = false;
+  private localityOf: Snapshot | undefined;
   /** Rounds waiting for this proxy to answer everything sent. */
   protected rounds = new Set<PushRound>();
   private readonly warnedTypes = new Set<string>();
@@ -132,7 +144,8 @@ export abstract class ConnectionBase<Res, S extends TypeStateBase> {
       return false;
     }
     try {
-      this.proxy = proxyFromNode(node.id, node.metadata ?? {});
+      this.proxy = proxyFromNode(node.id, node.metadata ?? {}, node.locality);
+      this.nodeLocality = this.proxy.locality !== undefined;
     } catch (err) {
       this.close(StreamStatus.INVALID_ARGUMENT, (err as Error).message);
       return false;
@@ -170,6 +183,7 @@ export abstract class ConnectionBase<Res, S extends TypeStateBase> {
     const gen = this.generators[typeUrl]!;
     const snapshot = this.ctx.snapshot();
     const names = sub.requestedNames();
+    this.resolveLocality(snapshot);
     try {
       const out = this.ctx.generate(snapshot, typeUrl, gen, this.proxy, names, holder.basis);
       holder.basis = { generated: out, validAt: snapshot.version, names: namesKey(names) };
@@ -179,6 +193,19 @@ export abstract class ConnectionBase<Res, S extends TypeStateBase> {
       this.fail(typeUrl, err);
       return undefined;
     }
+  }
+
+  /**
+   * The proxy's locality on `snapshot` (model/proxy.ts `withLocality`), once per snapshot. When it
+   * changes, what was generated for the old one cannot be reused (a basis is valid for its proxy).
+   */
+  private resolveLocality(snapshot: Snapshot): void {
+    if (this.nodeLocality || snapshot === this.localityOf) return;
+    this.localityOf = snapshot;
+    const next = withLocality(this.proxy, snapshot, false);
+    if (next === this.proxy) return;
+    this.proxy = next;
+    for (const st of this.types.values()) delete st.basis;
   }
 
   protected fail(typeUrl: string, err: unknown): void {

@@ -34,6 +34,8 @@ export type MonitoringFactory = (cp: ControlPlane, address: string) => Promise<M
 export interface ControlPlaneOptions {
   /** Directory of YAML to load and watch. Either this or `store`. */
   configDir?: string;
+  /** Read `configDir`'s sub-directories too (`-R`). Default false. */
+  recursive?: boolean;
   /** A store to serve from instead (memory store: tests, benchmarks). Started and closed here. */
   store?: ConfigStore;
   /** `HOST:PORT`; port 0 picks a free port (see `xdsPort`). Default 127.0.0.1:15010. */
@@ -146,7 +148,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const xdsAddress = options.xdsAddress ?? DEFAULT_XDS_ADDRESS;
   if (!options.store && !options.configDir) throw new Error('startControlPlane: give configDir or store');
   const store = options.store ?? new FileDirStore({
-    dir: options.configDir!, clock, defaultNamespace: options.defaultNamespace, log: (m) => logger.warn(m),
+    dir: options.configDir!, recursive: options.recursive, clock, defaultNamespace: options.defaultNamespace, log: (m) => logger.warn(m),
   });
   await store.start(); // a missing directory throws TrellisError(E_READ)
 

@@ -1,14 +1,17 @@
 /**
  * Encoding of SotW DiscoveryResponses for the wire with each distinct resource encoded once.
  * Resources coming out of the generation cache are interned (one object per distinct content),
- * so the encoded `google.protobuf.Any` of a resource is kept per object (WeakMap), and so is the
- * encoded run of a whole shared resource list: a push of one route configuration to a thousand
- * sidecars encodes it once and copies bytes for each. The envelope (version_info, type_url,
- * nonce, control_plane) is written per response. Within a resource, the elements of top-level
+ * so the encoded `google.protobuf.Any` of a resource is kept per object (WeakMap). A response is
+ * written into one buffer (envelope and the resources' bytes, one copy), and the last few
+ * responses are kept by resource list and envelope: a push round gives every proxy with the same
+ * list and version the same nonce (sotw.ts), so a route configuration pushed to a thousand
+ * sidecars is one buffer that gRPC copies for each. Nothing is kept per list beyond those few,
+ * so a proxy's own list (its inbound listeners) costs no memory here. Within a resource, the elements of top-level
  * repeated message fields are encoded one by one and kept by content, so an edited route
  * configuration re-encodes one virtual host, not fifty. Everything is encoded by api/xds
  * `encodeMessage`, which checks values against the Envoy protos and throws XdsCodecError as
- * before. Pure apart from the caches: WeakMaps, and a bounded map of element encodings.
+ * before. Pure apart from the caches: WeakMaps, and a bounded map of element encodings, and
+ * the counters in `encodeStats` (what was encoded, for the benchmark; load-independent figures).
  */
 import protobuf from 'protobufjs';
 import { DiscoveryTypeUrl, encodeMessage, resolveMessage, resourceTypeUrl } from '../api/xds/index.js';
@@ -17,8 +20,15 @@ import type { DiscoveryResponse } from '../api/xds/discovery.js';
 
 /** Resource → its `resources` field entry (tag, length, encoded Any). */
 const entries = new WeakMap<object, Uint8Array>();
-/** Resource list → the concatenated entries of its resources. */
-const lists = new WeakMap<readonly object[], Uint8Array>();
+
+/** The last responses written, by list identity and envelope (a push round repeats them). */
+const RECENT = 16;
+const recent = new Map<string, Buffer>();
+const listIds = new WeakMap<readonly object[], number>();
+let nextListId = 0;
+
+/** Running totals: resources encoded and responses assembled (both cache misses), with their bytes. */
+export const encodeStats = { resources: 0, resourceBytes: 0, responses: 0, responseBytes: 0 };
 
 const RESPONSE_KEYS: ReadonlySet<string> = new Set(['versionInfo', 'resources', 'canary', 'typeUrl', 'nonce', 'controlPlane']);
 
@@ -78,27 +88,30 @@ function entryOf(resource: object): Uint8Array {
     // DiscoveryResponse.resources = 2 (length-delimited): Any { type_url = 1; value = 2 }
     b = protobuf.Writer.create().uint32(18).fork().uint32(10).string(url).uint32(18).bytes(value).ldelim().finish();
     entries.set(resource, b);
+    encodeStats.resources += 1;
+    encodeStats.resourceBytes += b.length;
   }
   return b;
 }
 
-function listOf(resources: readonly object[]): Uint8Array {
-  let b = lists.get(resources);
-  if (!b) {
-    b = Buffer.concat(resources.map(entryOf));
-    lists.set(resources, b);
-  }
-  return b;
-}
-
-/** A DiscoveryResponse (proto3 JSON, resources with `@type`) as protobuf bytes. */
+/** A DiscoveryResponse (proto3 JSON, resources with `@type`) as protobuf bytes. Shared: never mutate. */
 export function encodeDiscoveryResponse(r: DiscoveryResponse): Buffer {
   for (const k of Object.keys(r)) {
     if (!RESPONSE_KEYS.has(k)) return toBuffer(encodeMessage(DiscoveryTypeUrl.DiscoveryResponse, r));
   }
+  const resources = r.resources ?? [];
+  let id = listIds.get(resources);
+  if (id === undefined) listIds.set(resources, (id = ++nextListId));
+  const key = `${id}\n${r.versionInfo ?? ''}\n${r.canary ? 1 : 0}\n${r.typeUrl ?? ''}\n${r.nonce ?? ''}\n${r.controlPlane?.identifier ?? '\u0000'}`;
+  let out = recent.get(key);
+  if (out) {
+    recent.delete(key); // most recent last
+    recent.set(key, out);
+    return out;
+  }
+  const parts = resources.map(entryOf); // throws XdsCodecError
   const head = protobuf.Writer.create();
   if (r.versionInfo) head.uint32(10).string(r.versionInfo);
-  const body = listOf(r.resources ?? []);
   const tail = protobuf.Writer.create();
   if (r.canary) tail.uint32(24).bool(true);
   if (r.typeUrl) tail.uint32(34).string(r.typeUrl);
@@ -108,7 +121,12 @@ export function encodeDiscoveryResponse(r: DiscoveryResponse): Buffer {
     if (r.controlPlane.identifier) tail.uint32(10).string(r.controlPlane.identifier);
     tail.ldelim();
   }
-  return Buffer.concat([head.finish(), body, tail.finish()]);
+  out = Buffer.concat([head.finish(), ...parts, tail.finish()]);
+  recent.set(key, out);
+  if (recent.size > RECENT) recent.delete(recent.keys().next().value!);
+  encodeStats.responses += 1;
+  encodeStats.responseBytes += out.length;
+  return out;
 }
 
 function toBuffer(u: Uint8Array): Buffer {

@@ -10,7 +10,8 @@
  *   Kept for the snapshot in effect only; a new snapshot starts afresh.
  * - Incremental EDS (Istio's): after an endpoints-only change naming the hosts it touched, a
  *   stream's previous assignments are kept but for the changed hosts' clusters, which alone are
- *   regenerated (unless the proxy's own workload changed: its locality may have).
+ *   regenerated (unless the proxy's own workload changed and its locality is not resolved on
+ *   the Proxy: the generator then reads the workload's, which may have changed).
  * - Interning: every resource is serialized once and replaced by the first resource seen with
  *   the same JSON, in this snapshot or the previous one; the SotW version is a hash of the
  *   resources' hashes, each computed once per distinct resource. Equal lists are one array too,
@@ -20,12 +21,16 @@
  * - Reuse across snapshots: a stream passes what it generated last (`Basis`); when nothing that
  *   generation read of the snapshot changed since (snapshot-deps.ts), it is returned as is, so
  *   a VirtualService edit does not recompile clusters and endpoints for every proxy.
+ * - Parts: a generator made of parts (generators.ts `partedGenerator`) has each part shared and
+ *   reused on its own, and their outputs joined (one list per distinct tuple of part outputs):
+ *   a sidecar's outbound listeners are shared by its namespace while its inbound ones, which
+ *   read its address, are its own and outlive a VirtualService edit.
  *
  * The output is filtered to the requested names and each resource carries `@type` (what
  * `shapeResources` did per stream). Results are shared: callers must not mutate them.
  */
 import type { Proxy, Snapshot } from '../model/types.js';
-import { resourceName } from './generators.js';
+import { partsOf, resourceName } from './generators.js';
 import { evaluate, ReadRecorder, type Read } from './proxy-reads.js';
 import { SnapshotRecorder, callAnswer, stillValid, type SnapshotDelta, type SnapshotDeps } from './snapshot-deps.js';
 import { TypeUrl } from '../api/envoy/common.js';
@@ -42,6 +47,14 @@ export interface Generated {
   readonly version: string;
   /** What the generation read of the snapshot (to tell whether a later snapshot changes it). */
   readonly deps?: SnapshotDeps;
+  /** For a parted generator: each part's output, joined in `resources` (deps are the parts'). */
+  readonly parts?: readonly Generated[];
+}
+
+/** Joined outputs by the tuple of part outputs (nested by part). */
+interface JoinNode {
+  readonly next: WeakMap<Generated, JoinNode>;
+  joined?: Generated;
 }
 
 /** What a stream last generated for a type: reused while nothing it depends on changed. */
@@ -164,6 +177,7 @@ export class GenerationCache {
   private deltas = new Map<string, (SnapshotDelta & { endpoints?: EndpointChanges }) | undefined>();
   /** Stale EDS names by endpoint changes and names key. */
   private staleNames = new WeakMap<EndpointChanges, Map<string, readonly string[]>>();
+  private joins: JoinNode = { next: new WeakMap() };
   readonly stats: GenerationStats = { reused: 0, incremental: 0, shared: 0, generated: 0, unshareable: 0 };
 
   /**
@@ -195,6 +209,17 @@ export class GenerationCache {
    */
   generate(snapshot: Snapshot, typeUrl: string, gen: Generator, proxy: Proxy, names: readonly string[] | undefined, basis?: Basis): Generated {
     if (snapshot !== this.snapshot) this.rotate(snapshot);
+    const parts = partsOf(gen);
+    if (!parts) return this.generateOne(snapshot, typeUrl, gen, proxy, names, basis);
+    const outs = parts.map((part, i) => {
+      const previous = basis?.generated.parts?.[i];
+      return this.generateOne(snapshot, typeUrl, part, proxy, names, previous && basis && { generated: previous, validAt: basis.validAt, names: basis.names });
+    });
+    return this.join(outs);
+  }
+
+  /** `generate` for a generator without parts. */
+  private generateOne(snapshot: Snapshot, typeUrl: string, gen: Generator, proxy: Proxy, names: readonly string[] | undefined, basis?: Basis): Generated {
     const nk = namesKey(names);
     if (this.share && basis && basis.names === nk && basis.generated.deps) {
       const delta = this.deltaSince(basis.validAt, snapshot);
@@ -275,7 +300,8 @@ export class GenerationCache {
     snapshot: Snapshot, typeUrl: string, gen: Generator, proxy: Proxy, names: readonly string[] | undefined,
     previous: Generated, changes: EndpointChanges,
   ): Generated | undefined {
-    if (typeUrl !== TypeUrl.ClusterLoadAssignment || names === undefined || changes.workloadAddresses.has(proxy.ip)) return undefined;
+    if (typeUrl !== TypeUrl.ClusterLoadAssignment || names === undefined) return undefined;
+    if (proxy.locality === undefined && changes.workloadAddresses.has(proxy.ip)) return undefined;
     let byNames = this.staleNames.get(changes);
     if (!byNames) this.staleNames.set(changes, (byNames = new Map()));
     const nk = namesKey(names);
@@ -307,6 +333,22 @@ export class GenerationCache {
     }
     const deps = part?.deps ? mergeDeps(previous.deps!, part.deps) : previous.deps!;
     return { resources, version: listVersion(resources), deps };
+  }
+
+  /** The part outputs as one output; the same object for the same tuple of part outputs. */
+  private join(outs: readonly Generated[]): Generated {
+    let node = this.joins;
+    for (const g of outs) {
+      let n = node.next.get(g);
+      if (!n) node.next.set(g, (n = { next: new WeakMap() }));
+      node = n;
+    }
+    if (!node.joined) {
+      const list = outs.flatMap((g) => g.resources);
+      const version = listVersion(list);
+      node.joined = { resources: this.internList(list, version), version, parts: outs };
+    }
+    return node.joined;
   }
 
   /** The one array for a list of this version. */

@@ -3,10 +3,23 @@
  * a proxy waits in FIFO order of its first enqueue; enqueuing a proxy that is already waiting
  * merges the two requests into one (no second push); enqueuing a proxy that is being pushed to
  * now keeps the merged request aside and queues it again (at the tail) when the current push is
- * done, so a push never races another to the same proxy. Knows nothing of xDS.
+ * done, so a push never races another to the same proxy. With `slice`, pushes are started in
+ * time slices: once a slice's time is up, the rest wait for the next turn of the event loop, so
+ * that what the first proxies were sent goes out on their sockets (and their ACKs come in)
+ * while the others are still being generated, instead of after all of them. Knows nothing of xDS.
  */
 
 export type PushTask<K, R> = (key: K, request: R) => void | Promise<void>;
+
+/** Time slicing of push starts (see above). */
+export interface PushSlicing {
+  /** Longest run of push starts before yielding. */
+  sliceMs: number;
+  /** Milliseconds, monotonic enough for a slice (the server's clock). */
+  now(): number;
+  /** Runs `fn` on a later turn of the event loop (setImmediate). */
+  defer(fn: () => void): void;
+}
 
 export class PushQueue<K, R> {
   private readonly queued = new Map<K, R>();
@@ -15,12 +28,22 @@ export class PushQueue<K, R> {
   private readonly again = new Map<K, R>();
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  /** A deferred pump is scheduled (the last slice ran out of time). */
+  private deferred = false;
+  /**
+   * End of the slice in progress: one slice spans every pump of one synchronous run (a round's
+   * enqueues call pump once per proxy), and ends with it (a microtask clears it) or on time.
+   */
+  private sliceEnd: number | undefined;
+  /** Pushes started in the slice in progress (at least one per slice, so a 0 ms slice progresses). */
+  private sliceStarted = 0;
 
   constructor(
     private readonly concurrency: number,
     private readonly merge: (older: R, newer: R) => R,
     private readonly task: PushTask<K, R>,
     private readonly onError: (key: K, err: unknown) => void = () => {},
+    private readonly slice?: PushSlicing,
   ) {
     if (!(concurrency >= 1)) throw new RangeError(`push concurrency must be ≥ 1, got ${concurrency}`);
   }
@@ -71,10 +94,25 @@ export class PushQueue<K, R> {
   }
 
   private pump(): void {
+    if (this.deferred) return; // the next slice will start what is waiting
     while (this.running.size < this.concurrency && this.queued.size > 0) {
+      if (this.slice && this.sliceEnd === undefined) {
+        this.sliceEnd = this.slice.now() + this.slice.sliceMs;
+        this.sliceStarted = 0;
+        queueMicrotask(() => void (this.sliceEnd = undefined));
+      } else if (this.slice && this.sliceStarted > 0 && this.slice.now() >= this.sliceEnd!) {
+        this.deferred = true;
+        this.slice.defer(() => {
+          this.deferred = false;
+          this.sliceEnd = undefined;
+          this.pump();
+        });
+        return;
+      }
       const [key, request] = this.queued.entries().next().value as [K, R];
       this.queued.delete(key);
       this.running.add(key);
+      this.sliceStarted += 1;
       let result: void | Promise<void>;
       try {
         result = this.task(key, request);

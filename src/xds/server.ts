@@ -42,6 +42,8 @@ import {
 export const DEFAULT_DEBOUNCE_MS = 100;
 export const DEFAULT_DEBOUNCE_MAX_MS = 1000;
 export const DEFAULT_PUSH_CONCURRENCY = 100;
+/** Longest run of pushes before the event loop gets a turn (push-queue.ts slicing). */
+export const DEFAULT_PUSH_SLICE_MS = 5;
 
 /** Whether a change set means "only endpoints changed" (EDS-only push). */
 export function isEndpointsOnly(kinds: ReadonlySet<string>): boolean {
@@ -65,6 +67,8 @@ export class AdsServer implements AdsServerApi {
   private readonly cache: GenerationCache;
   private snapshotInEffect: Snapshot;
   private connectionCount = 0;
+  /** Push rounds so far (flushes): the push nonce's sequence. */
+  private pushSeq = 0;
   private closed = false;
 
   constructor(options: AdsServerOptions) {
@@ -81,6 +85,11 @@ export class AdsServer implements AdsServerApi {
       mergePush,
       (conn, req) => conn.push(req),
       (conn, err) => this.logger.error('xds: push failed', { proxy: conn.proxyId, error: String(err) }),
+      options.pushSliceMs === 0 ? undefined : {
+        sliceMs: options.pushSliceMs ?? DEFAULT_PUSH_SLICE_MS,
+        now: () => this.clock.now(),
+        defer: (fn) => void setImmediate(fn),
+      },
     );
     this.snapshotInEffect = options.source.current();
     this.cache = new GenerationCache(options.shareGeneration ?? true);
@@ -90,6 +99,7 @@ export class AdsServer implements AdsServerApi {
       logger: this.logger,
       controlPlaneId: options.controlPlaneId ?? 'trellis',
       epoch,
+      pushNonce: () => `${epoch}-p${this.pushSeq}`,
       emit: (e) => this.emit(e),
       snapshot: () => this.snapshotInEffect,
       generate: (snapshot, typeUrl, gen, proxy, names, basis) => this.cache.generate(snapshot, typeUrl, gen, proxy, names, basis),
@@ -193,6 +203,7 @@ export class AdsServer implements AdsServerApi {
   private flush(change: DebouncedChange): void {
     this.cache.noteTransition(this.snapshotInEffect, change.snapshot, change.changedKinds, change.endpoints);
     this.snapshotInEffect = change.snapshot;
+    this.pushSeq += 1;
     const full = !isEndpointsOnly(change.changedKinds);
     this.emit({
       type: 'debounced', changes: change.count, waitedMs: this.clock.now() - change.firstAt,

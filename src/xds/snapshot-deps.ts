@@ -27,7 +27,7 @@ export interface CallSink {
 export const PROXY_CALLS: ReadonlySet<string> = new Set(['sidecarScope', 'visibleServices']);
 
 /** Members answered from the registry alone. */
-const REGISTRY_MEMBERS: ReadonlySet<string> = new Set(['registry', 'servicesByHost', 'service', 'endpoints', 'workloadByAddress']);
+const REGISTRY_MEMBERS: ReadonlySet<string> = new Set(['registry', 'servicesByHost', 'service', 'endpoints', 'workloadByAddress', 'endpointsAt']);
 
 /** What one generation touched, independent of the proxy except for call answers. */
 export interface SnapshotDeps {

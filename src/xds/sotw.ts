@@ -7,14 +7,18 @@
  * - the last nonce without error_detail is an ACK (acked version = the version sent with it);
  *   with error_detail a NACK: recorded, logged, reported; the acked version stays;
  * - an ACK or NACK that changes resource_names is answered with the new set;
- * - every response carries every subscribed resource of the type (SotW); version = content hash.
- * Pushes (from the queue) send a type only when its content differs from what was last sent.
+ * - a response to a request carries every subscribed resource of the type; version = content
+ *   hash of that full list, also when a push carries less (below).
+ * Pushes (from the queue) send a type only when its content differs from what was last sent; an
+ * RDS or EDS push carries only the resources that changed (partial.ts says why that is the
+ * protocol's rule and Istio's), except the first push after a NACK, which carries the full set.
  */
 import { TypeUrl } from '../api/envoy/common.js';
 import type { DiscoveryRequest, DiscoveryResponse } from '../api/xds/discovery.js';
 import { ConnectionBase, type Connection, type PushRequest, type TypeStateBase } from './connection.js';
 import type { Basis } from './generation-cache.js';
 import { PUSH_ORDER } from './generators.js';
+import { PARTIAL_PUSH_TYPES, changedResources } from './partial.js';
 import { Subscription } from './subscription.js';
 import type { ConfigDump, NackRecord, SendReason, SotwHandle } from './types.js';
 
@@ -22,7 +26,10 @@ interface Sent {
   version: string;
   nonce: string;
   at: number;
+  /** The full list the client has once it accepts this response (what the version names). */
   resources: readonly object[];
+  /** How many resources the response carried (fewer than `resources` for a partial push). */
+  count: number;
 }
 
 interface TypeState extends TypeStateBase {
@@ -34,6 +41,8 @@ interface TypeState extends TypeStateBase {
   awaiting: boolean;
   acked?: { version: string; nonce: string; at: number };
   nack?: NackRecord;
+  /** A NACK was seen since the last full response: the client's resources are not known, send all. */
+  resync?: boolean;
 }
 
 export class SotwConnection extends ConnectionBase<DiscoveryResponse, TypeState> implements Connection, SotwHandle {
@@ -60,6 +69,7 @@ export class SotwConnection extends ConnectionBase<DiscoveryResponse, TypeState>
       return;
     }
     if (!st.sent || nonce !== st.sent.nonce) {
+      if (req.errorDetail) st.resync = true; // a NACK of an earlier response: it may have kept older versions
       this.ctx.logger.debug('xds: stale nonce ignored', { proxy: this.proxyId, typeUrl, nonce, expected: st.sent?.nonce });
       return;
     }
@@ -69,6 +79,7 @@ export class SotwConnection extends ConnectionBase<DiscoveryResponse, TypeState>
     if (req.errorDetail) {
       const message = req.errorDetail.message ?? '';
       st.nack = { version: sent.version, nonce, message, at: now, ...(req.errorDetail.code !== undefined ? { code: req.errorDetail.code } : {}) };
+      st.resync = true;
       this.ctx.logger.warn('xds: NACK', { proxy: this.proxyId, typeUrl, version: sent.version, nonce, acked: st.acked?.version, error: message });
       this.ctx.emit({
         type: 'nack', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl, version: sent.version, nonce, message,
@@ -107,8 +118,13 @@ export class SotwConnection extends ConnectionBase<DiscoveryResponse, TypeState>
       this.ctx.emit({ type: 'push-skipped', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl });
       return undefined;
     }
-    const nonce = this.nonces.next();
-    const response: DiscoveryResponse = { versionInfo: version, resources: resources as object[], typeUrl, nonce, controlPlane: { identifier: this.ctx.controlPlaneId } };
+    // a push of RDS or EDS carries what changed since the last response (partial.ts)
+    const partial = !always && st.sent !== undefined && !st.resync && PARTIAL_PUSH_TYPES.has(typeUrl);
+    let carried = partial ? changedResources(st.sent!.resources, resources) : resources;
+    // nothing to name (a resource left the list, which SotW RDS/EDS cannot say): send the full set
+    if (carried.length === 0) carried = resources;
+    const nonce = reason === 'push' ? this.ctx.pushNonce() : this.nonces.next();
+    const response: DiscoveryResponse = { versionInfo: version, resources: carried as object[], typeUrl, nonce, controlPlane: { identifier: this.ctx.controlPlaneId } };
     let flushed: void | Promise<void>;
     try {
       flushed = this.transport.send(response);
@@ -117,17 +133,18 @@ export class SotwConnection extends ConnectionBase<DiscoveryResponse, TypeState>
       return undefined;
     }
     const at = this.ctx.clock.now();
-    st.sent = { version, nonce, at, resources };
+    st.sent = { version, nonce, at, resources, count: carried.length };
+    if (carried === resources) st.resync = false;
     st.awaiting = true;
     this.ctx.emit({
       type: 'push', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl, reason,
-      version, nonce, resources: resources.length, durationMs: at - started,
+      version, nonce, resources: carried.length, durationMs: at - started,
     });
     return flushed ? flushed.catch(() => {}) : undefined;
   }
 
   protected sentCount(st: TypeState): number {
-    return st.sent?.resources.length ?? 0;
+    return st.sent?.count ?? 0;
   }
 
   dump(): ConfigDump {

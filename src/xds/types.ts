@@ -152,6 +152,12 @@ export interface AdsServerOptions {
   /** Proxies pushed to at once (Istio PILOT_PUSH_THROTTLE is 100). Default 100. */
   pushConcurrency?: number;
   /**
+   * Longest run of pushes (by the Clock) before the event loop gets a turn, so that the first
+   * proxies' responses go out, and their ACKs come in, while the rest are generated. Default 5;
+   * 0 starts every push of a round at once.
+   */
+  pushSliceMs?: number;
+  /**
    * Share generated output between proxies that read the same values of their Proxy
    * (generation-cache.ts). Default true; false runs the generators for every stream.
    */

@@ -63,7 +63,9 @@ test('exit 0 and a summary line when every object is valid', async () => {
 test('exit 1 with file:line, object, field and a hint of what is valid', async () => {
   const dir = tempDir({ 'sub/bad.yml': INVALID });
   try {
-    const r = await runCli(['validate', '-f', dir]);
+    const flat = await runCli(['validate', '-f', dir]);
+    assert.match(flat.out, /0 object\(s\)/, 'without -R a directory\'s sub-directories are not read, as kubectl apply -f DIR');
+    const r = await runCli(['validate', '-R', '-f', dir]);
     assert.equal(r.code, 1);
     const file = join(dir, 'sub/bad.yml');
     assert.match(r.out, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:12: error: VirtualService shop/bad: spec\\.http\\[0\\]\\.route\\[0\\]\\.weight: .*0`));

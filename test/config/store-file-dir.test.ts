@@ -21,8 +21,8 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
-async function open(t: { after: (fn: () => void | Promise<void>) => void }, dir: string, clock = new FakeClock()) {
-  const store = new FileDirStore({ dir, clock, log: () => {} });
+async function open(t: { after: (fn: () => void | Promise<void>) => void }, dir: string, clock = new FakeClock(), recursive = false) {
+  const store = new FileDirStore({ dir, clock, log: () => {}, recursive });
   const events: StoreEvent[] = [];
   store.subscribe((e) => events.push(e));
   await store.start();
@@ -35,13 +35,16 @@ const settle = () => new Promise((r) => setTimeout(r, 60));
 
 const hosts = (store: FileDirStore) => store.list().map((o) => `${o.raw.metadata.name}:${JSON.stringify((o.raw.body.spec as { hosts?: string[] }).hosts ?? null)}`);
 
-test('file-dir store: loads a directory recursively; a missing directory is E_READ', async (t) => {
+test('file-dir store: loads a directory\'s own files (sub-directories only when recursive); a missing directory is E_READ', async (t) => {
   const dir = tempDir(t);
   mkdirSync(join(dir, 'sub'));
   writeFileSync(join(dir, 'a.yaml'), virtualService('a', 'a'));
   writeFileSync(join(dir, 'sub', 'b.yml'), workloadEntry('b', '10.0.0.1'));
   writeFileSync(join(dir, 'notes.txt'), 'not config');
-  const { store, events } = await open(t, dir);
+  const flat = await open(t, dir);
+  assert.deepEqual(flat.store.list().map((o) => `${o.raw.kind}/${o.raw.metadata.name}`), ['VirtualService/a'], 'as kubectl apply -f DIR: sub/ is left out');
+  assert.equal(flat.store.stats.watchedDirs, 1);
+  const { store, events } = await open(t, dir, new FakeClock(), true);
   assert.deepEqual(store.list().map((o) => `${o.raw.kind}/${o.raw.metadata.name}`), ['VirtualService/a', 'WorkloadEntry/b']);
   assert.equal(events.length, 0, 'the initial load is read with list(), not announced');
   assert.equal(store.stats.mode, 'watch');
@@ -122,12 +125,12 @@ test('file-dir store: a YAML syntax error keeps what the file defined', async (t
   assert.deepEqual(hosts(store), ['a:["a"]']);
 });
 
-test('file-dir store: deleted files remove their objects; new files and sub-directories are picked up; only changed files are parsed', async (t) => {
+test('file-dir store: deleted files remove their objects; new files and (recursive) sub-directories are picked up; only changed files are parsed', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'a.yaml'), virtualService('a', 'a'));
   writeFileSync(join(dir, 'b.yaml'), workloadEntry('b', '10.0.0.1'));
   writeFileSync(join(dir, 'c.yaml'), virtualService('c', 'c'));
-  const { store, clock, events } = await open(t, dir);
+  const { store, clock, events } = await open(t, dir, new FakeClock(), true);
   assert.equal(store.stats.parsed, 3);
 
   rmSync(join(dir, 'b.yaml'));

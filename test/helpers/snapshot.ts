@@ -7,7 +7,7 @@
  *   const proxy = proxyFor(snap, 'default/proxy');          // Deployment → its first replica
  *   const gw = proxyFor(snap, 'istio-system/istio-ingressgateway');
  *
- * A directory is read recursively (sorted, like `trellis validate -f`) EXCEPT its `steps/`
+ * A directory is read recursively (sorted, like `trellis validate -R -f`) EXCEPT its `steps/`
  * folders: in examples/ those are overlays of the base scenario, applied by naming them:
  *   snapshotFrom(['examples/001-sidecar-canary', 'examples/001-sidecar-canary/steps/02-sidecar-registry-only'])
  */

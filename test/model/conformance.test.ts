@@ -14,7 +14,7 @@ import { sharedPath } from '../helpers/shared.js';
 const { path: dir, skip } = sharedPath('conformance', 'istio-samples');
 
 test('istio-samples: snapshot and queries never throw', { skip }, () => {
-  const objects = loadPaths([dir]).objects.filter((o) => o.valid).map((o) => o.raw);
+  const objects = loadPaths([dir], { recursive: true }).objects.filter((o) => o.valid).map((o) => o.raw);
   assert.ok(objects.length > 0);
   const s = buildSnapshot(objects);
   const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter(Boolean));

@@ -32,7 +32,7 @@ function corpus(): Json[] {
   const docs: Json[] = [];
   for (const d of dirs) {
     if (!existsSync(d)) continue;
-    for (const f of listFiles([d])) {
+    for (const f of listFiles([d], { recursive: true })) {
       for (const doc of parseAllDocuments(readFileSync(f, 'utf8')) as unknown as Array<{ errors: unknown[]; toJS(): Json }>) {
         if (doc.errors.length === 0) {
           const v = doc.toJS();

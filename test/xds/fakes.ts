@@ -54,7 +54,8 @@ export interface FakeData {
 }
 
 export function fakeSnapshot(version: string, data: FakeData): Snapshot {
-  return { version, data } as unknown as Snapshot;
+  // no registry: no workload at any address (a proxy's locality resolves to none)
+  return { version, data, workloadByAddress: () => undefined } as unknown as Snapshot;
 }
 
 function dataOf(s: Snapshot): FakeData {

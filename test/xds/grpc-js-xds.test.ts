@@ -68,7 +68,7 @@ test('a real grpc-js-xds client follows pushed config without reconnecting', { t
   const one = await backend('one');
   const two = await backend('two');
   const ports = { 'outbound|7070||one': one.port, 'outbound|7070||two': two.port };
-  const snap = (v: string, cluster: string): Snap => ({ version: v, cluster, ports }) as unknown as Snap;
+  const snap = (v: string, cluster: string): Snap => ({ version: v, cluster, ports, workloadByAddress: () => undefined }) as unknown as Snap;
   const source = new FakeSource(snap('s1', 'outbound|7070||one'));
   const server = new AdsServer({ source, debounceMs: 10, generatorsByName: { grpc: generators } });
   const listening = await server.listen('127.0.0.1:0');
@@ -95,6 +95,9 @@ test('a real grpc-js-xds client follows pushed config without reconnecting', { t
       if (got !== 'two') await new Promise((r) => setTimeout(r, 20));
     }
     assert.equal(got, 'two');
+    // the client may use cluster two before its ACK of the last CDS or EDS response is read here
+    const synced = () => server.statuses()[0]!.types.every((t) => t.ackedVersion && t.ackedVersion === t.sentVersion);
+    for (let i = 0; i < 100 && !synced(); i++) await new Promise((r) => setTimeout(r, 20));
     const [st] = server.statuses();
     assert.deepEqual([st!.connectionId], connections, 'same xDS stream');
     assert.equal(st!.proxy.generator, 'grpc');

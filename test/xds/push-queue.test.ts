@@ -101,3 +101,35 @@ test('remove drops a waiting proxy; a failing push does not stop the queue; idle
   assert.deepEqual(done, ['ok']);
   assert.throws(() => new PushQueue(0, (a) => a, () => {}), RangeError);
 });
+
+test('with slicing, pushes start in time slices shared by one run of enqueues, at least one per slice', { timeout: 10_000 }, async () => {
+  let now = 0;
+  const deferred: (() => void)[] = [];
+  const started: string[] = [];
+  const q = new PushQueue<string, number>(10, (a, b) => a + b, (key) => {
+    started.push(key);
+    now += 3; // each push takes 3 ms
+  }, undefined, { sliceMs: 5, now: () => now, defer: (fn) => void deferred.push(fn) });
+  for (const k of ['a', 'b', 'c', 'd', 'e']) q.enqueue(k, 1);
+  assert.deepEqual(started, ['a', 'b'], 'a round of enqueues is one slice: 5 ms hold two 3 ms pushes');
+  assert.equal(deferred.length, 1, 'the rest wait for the next turn');
+  q.enqueue('b', 1);
+  q.enqueue('f', 1);
+  assert.deepEqual(started, ['a', 'b'], 'a deferred slice is pending: enqueues do not start pushes');
+  deferred.shift()!();
+  assert.deepEqual(started, ['a', 'b', 'c', 'd']);
+  deferred.shift()!();
+  deferred.shift()!();
+  assert.deepEqual(started, ['a', 'b', 'c', 'd', 'e', 'b', 'f']);
+  await q.idle();
+  // a slice of 0 ms still starts one push per turn
+  const q0 = new PushQueue<string, number>(10, (a, b) => a + b, (key) => void started.push(key), undefined,
+    { sliceMs: 0, now: () => now, defer: (fn) => void deferred.push(fn) });
+  started.length = 0;
+  q0.enqueue('x', 1);
+  q0.enqueue('y', 1);
+  assert.deepEqual(started, ['x']);
+  deferred.shift()!();
+  assert.deepEqual(started, ['x', 'y']);
+  await q0.idle();
+});

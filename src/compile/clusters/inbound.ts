@@ -31,8 +31,7 @@ export interface ServiceTarget { service: Service; port: ServicePort; endpoint: 
 /** The proxy's service targets (Istio's `ServiceTargets`): its endpoints with their services, by target port. */
 export function serviceTargets(snapshot: Snapshot, proxy: Proxy): Map<number, ServiceTarget[]> {
   const byPort = new Map<number, ServiceTarget[]>();
-  for (const ep of snapshot.registry.endpoints) {
-    if (ep.address !== proxy.ip) continue;
+  for (const ep of snapshot.endpointsAt(proxy.ip)) {
     const service = snapshot.servicesByHost(ep.hostname).find((s) => s.namespace === ep.serviceNamespace);
     const port = service?.ports.find((p) => p.port === ep.servicePort);
     if (!service || !port) continue;

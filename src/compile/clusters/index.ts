@@ -27,6 +27,15 @@ export function proxyPlace(snapshot: Snapshot, proxy: Proxy): ProxyPlace {
 }
 
 export function compileClusters(snapshot: Snapshot, proxy: Proxy): Cluster[] {
+  return unique([...outboundSideClusters(snapshot, proxy), ...inboundSideClusters(snapshot, proxy)]);
+}
+
+/**
+ * The first part of `compileClusters`: outbound, BlackHole, SNI-DNAT and Passthrough clusters,
+ * which depend on where the proxy sends traffic. The xDS server generates the two parts apart,
+ * so that sidecars of one namespace share this one. Names never collide across the parts.
+ */
+export function outboundSideClusters(snapshot: Snapshot, proxy: Proxy): Cluster[] {
   const place = proxyPlace(snapshot, proxy);
   const out: Cluster[] = [];
   const build = (plans: readonly OutboundPlan[]): void => {
@@ -38,11 +47,18 @@ export function compileClusters(snapshot: Snapshot, proxy: Proxy): Cluster[] {
   build(outboundPlans(snapshot, proxy));
   out.push(blackHoleCluster());
   build(sniDnatPlans(snapshot, proxy));
-  if (proxy.type === 'sidecar') {
-    out.push(passthroughCluster());
-    out.push(...inboundClusters(snapshot, proxy));
-    out.push(inboundPassthroughCluster());
-  }
+  if (proxy.type === 'sidecar') out.push(passthroughCluster());
+  return unique(out);
+}
+
+/** The second part: a sidecar's inbound clusters and InboundPassthroughCluster (its own workload's); none for gateways. */
+export function inboundSideClusters(snapshot: Snapshot, proxy: Proxy): Cluster[] {
+  if (proxy.type !== 'sidecar') return [];
+  return unique([...inboundClusters(snapshot, proxy), inboundPassthroughCluster()]);
+}
+
+/** Duplicate names keep the first (Istio's `normalizeClusters`). */
+function unique(clusters: readonly Cluster[]): Cluster[] {
   const seen = new Set<string>();
-  return out.filter((c) => !seen.has(c.name) && (seen.add(c.name), true));
+  return clusters.filter((c) => !seen.has(c.name) && (seen.add(c.name), true));
 }

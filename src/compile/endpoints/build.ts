@@ -23,9 +23,12 @@ export function parseLocality(label: string): Locality {
   return out;
 }
 
-/** The locality of the workload a proxy runs as (locality-aware load balancing is relative to it). */
+/**
+ * The proxy's locality (locality-aware load balancing is relative to it): `proxy.locality` when
+ * resolved (model/proxy.ts), else the locality of the workload at its address.
+ */
 export function proxyLocality(snapshot: Snapshot, proxy: Proxy): Locality {
-  return parseLocality(snapshot.workloadByAddress(proxy.ip)?.locality ?? '');
+  return parseLocality(proxy.locality ?? snapshot.workloadByAddress(proxy.ip)?.locality ?? '');
 }
 
 /** An endpoint address as Envoy wants it: `unix://path` as a pipe, anything else a socket address. */

@@ -71,7 +71,7 @@ function outboundListeners(snapshot: Snapshot, proxy: Proxy, names: readonly str
 
 /** Whether the proxy's workload is an endpoint of some service on `port` (Istio's service instances). */
 function servesPort(snapshot: Snapshot, proxy: Proxy, port: number): boolean {
-  return snapshot.registry.endpoints.some((ep) => ep.address === proxy.ip && ep.port === port);
+  return snapshot.endpointsAt(proxy.ip).some((ep) => ep.port === port);
 }
 
 function inboundListener(name: string, port: number, host: string): GrpcServerListener {

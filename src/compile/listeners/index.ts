@@ -24,12 +24,25 @@ export interface ListenerOptions {
 }
 
 export function compileListeners(snapshot: Snapshot, proxy: Proxy, options: ListenerOptions = {}): Listener[] {
+  return [...outboundSideListeners(snapshot, proxy, options), ...inboundSideListeners(snapshot, proxy, options)];
+}
+
+/**
+ * The first part of `compileListeners`: what depends on where the proxy sends traffic (a
+ * sidecar's outbound listeners and virtualOutbound; all of a gateway's listeners). The xDS
+ * server generates the two parts apart, so that sidecars of one namespace share this one.
+ */
+export function outboundSideListeners(snapshot: Snapshot, proxy: Proxy, options: ListenerOptions = {}): Listener[] {
   if (proxy.type === 'router') return gatewayListeners(snapshot, proxy);
-  const sniffing = options.protocolSniffing ?? false;
-  const out = outboundListeners(snapshot, proxy, { sniffing });
+  const out = outboundListeners(snapshot, proxy, { sniffing: options.protocolSniffing ?? false });
   if (proxy.interceptionMode !== 'NONE') out.push(virtualOutboundListener(snapshot, proxy));
-  out.push(...inboundListeners(snapshot, proxy, sniffing));
   return out;
+}
+
+/** The second part: what depends on the proxy's own workload (a sidecar's inbound listeners; none for gateways). */
+export function inboundSideListeners(snapshot: Snapshot, proxy: Proxy, options: ListenerOptions = {}): Listener[] {
+  if (proxy.type === 'router') return [];
+  return inboundListeners(snapshot, proxy, options.protocolSniffing ?? false);
 }
 
 export { mergeGatewayServers, resolveGatewayPort, type MergedPort, type MergedServer } from './gateway-servers.js';

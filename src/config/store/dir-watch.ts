@@ -1,8 +1,8 @@
 /**
  * The file-system side of the directory store: lists a config directory the way
- * `config/source.ts` does (recursive, `.yaml`/`.yml`/`.json`, skipping dot-directories and
- * node_modules, sorted) together with its sub-directories, and keeps one `fs.watch` per
- * directory. Node 20's `fs.watch(dir, {recursive: true})` on Linux is emulated in JavaScript
+ * `config/source.ts` does (its own `.yaml`/`.yml`/`.json` files, sorted; with `recursive` also
+ * its sub-directories', skipping dot-directories and node_modules) together with the directories
+ * read, and keeps one `fs.watch` per directory. Node 20's `fs.watch(dir, {recursive: true})` on Linux is emulated in JavaScript
  * and has missed files in new sub-directories, so each directory is watched on its own and the
  * set of watched directories follows every rescan. This module only reports that something
  * moved; what changed is found by the store's rescan.
@@ -28,8 +28,11 @@ function isConfigFile(name: string): boolean {
   return EXTENSIONS.some((e) => lower.endsWith(e));
 }
 
-/** Lists config files and directories under `root` (which must be a readable directory). */
-export function scanTree(root: string): DirTree {
+/**
+ * Lists config files and directories under `root` (which must be a readable directory): only
+ * `root` itself unless `recursive`.
+ */
+export function scanTree(root: string, recursive = false): DirTree {
   const out: DirTree = { files: [], dirs: [] };
   const walk = (dir: string, isRoot: boolean) => {
     let entries;
@@ -47,7 +50,7 @@ export function scanTree(root: string): DirTree {
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) {
-        if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+        if (!recursive || e.name === 'node_modules' || e.name.startsWith('.')) continue;
         walk(p, false);
       } else if ((e.isFile() || e.isSymbolicLink()) && isConfigFile(e.name)) {
         out.files.push(p);

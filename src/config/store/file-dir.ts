@@ -1,6 +1,7 @@
 /**
- * A config store over a directory of YAML (and JSON) files, read recursively and watched: the
- * local mode's source of config (`trellis control-plane --config DIR`).
+ * A config store over a directory of YAML (and JSON) files, watched: the local mode's source of
+ * config (`trellis control-plane --config DIR`, `trellis up -f DIR`). The directory's own files
+ * are read, as `kubectl apply -f DIR` reads them; its sub-directories too with `recursive`.
  *
  * Change handling: any file-system event in the tree schedules a rescan, debounced (100 ms of
  * quiet, 1 s at most after the first event; injectable clock). A rescan lists the tree, reads
@@ -25,6 +26,8 @@ import { realClock, type ConfigStore, type StoreClock, type StoreEvent, type Sto
 
 export interface FileDirStoreOptions {
   dir: string;
+  /** Read (and watch) sub-directories too. Default false: only the directory's own files. */
+  recursive?: boolean;
   clock?: StoreClock;
   /** Quiet period before a rescan. Default 100 ms. */
   debounceMs?: number;
@@ -157,7 +160,7 @@ export class FileDirStore implements ConfigStore {
     this.counters.scans++;
     let tree: DirTree;
     try {
-      tree = scanTree(this.opts.dir);
+      tree = scanTree(this.opts.dir, this.opts.recursive === true);
     } catch (e) {
       const p: StoreProblem = {
         severity: 'error', file: this.opts.dir, line: 0, field: '',

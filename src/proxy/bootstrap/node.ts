@@ -40,6 +40,11 @@ export interface NodeOptions {
   outbound?: OutboundMode;
   /** Reported as user_agent_version; default the package's version is not read (pure). */
   version?: string;
+  /**
+   * INTERCEPTION_MODE when it differs from what `outbound` implies: `trellis up` runs sidecars
+   * with explicit outbound (HTTP_PROXY) that still own their pod IP's inbound ports (REDIRECT).
+   */
+  interceptionMode?: InterceptionMode;
 }
 
 export type InterceptionMode = 'REDIRECT' | 'NONE';
@@ -77,7 +82,7 @@ export function buildNode(o: NodeOptions): Node {
     SERVICE_ACCOUNT: o.serviceAccount ?? 'default',
     CLUSTER_ID: o.clusterId ?? DEFAULT_CLUSTER_ID,
     NETWORK: o.network ?? '',
-    INTERCEPTION_MODE: interceptionMode(o.type, o.outbound),
+    INTERCEPTION_MODE: o.interceptionMode ?? interceptionMode(o.type, o.outbound),
     INSTANCE_IPS: o.ip,
     ISTIO_VERSION: ISTIO_COMPAT_VERSION,
   };

@@ -9,17 +9,26 @@ import type { Route, VirtualHost } from '../../api/envoy/route.js';
 import type { RouteDecision, RouterRequest } from '../router/index.js';
 import type { Headers } from '../router/headers.js';
 import type { Readable } from 'node:stream';
+import type { BodySource, RequestBody } from '../http1/body.js';
 
 export interface ProxyResponse {
   status: number;
   headers: Headers;
-  /** A stream (upstream body) or a complete body. */
-  body?: Readable | Buffer | string;
+  /** A stream (an upstream body) or a complete body. */
+  body?: BodySource | Readable | Buffer | string;
+}
+
+/** Something in flight for the request that a downstream disconnect must cancel. */
+export interface Cancellable {
+  abort(): void;
 }
 
 export interface RequestContext {
   readonly request: RouterRequest;
-  readonly body: Buffer;
+  /** The request body, streaming (kept for a retry or mirror up to the buffer limit). */
+  readonly body: RequestBody;
+  /** The router's upstream attempt in flight, cancelled if the downstream goes away. */
+  upstream: Cancellable | undefined;
   readonly route?: Route;
   readonly virtualHost?: VirtualHost;
   readonly decision?: RouteDecision;
@@ -29,8 +38,10 @@ export interface RequestContext {
   random(): number;
   /** Resolves after `ms` unless the downstream went away (then resolves false). */
   sleep(ms: number): Promise<boolean>;
-  /** Aborted when the downstream disconnects. */
+  /** Aborted when the downstream disconnects (made on first use). */
   readonly signal: AbortSignal;
+  /** Whether the downstream has disconnected. */
+  readonly aborted: boolean;
   /** Free-form facts for the access log (upstream host, cluster, attempts). */
   readonly info: Record<string, string | number | undefined>;
 }
@@ -50,16 +61,19 @@ export function localReply(status: number, body: string, headers: Headers = {}):
   return { status, headers: { 'content-type': 'text/plain', ...headers }, body };
 }
 
-/** Runs `filters` then `terminal`; a filter's reply skips the rest, and every filter that ran sees the response. */
+/**
+ * Runs `filters` then `terminal`; a filter's reply skips the rest, and every filter that ran sees
+ * the response. A filter that answers synchronously is not awaited (no extra turn per filter).
+ */
 export async function runFilters(filters: readonly HttpFilter[], terminal: TerminalFilter, ctx: RequestContext): Promise<ProxyResponse> {
-  const ran: HttpFilter[] = [];
+  let ran = 0;
   let res: ProxyResponse | undefined;
-  for (const f of filters) {
-    ran.push(f);
-    res = await f.onRequest(ctx);
+  while (ran < filters.length) {
+    const r = filters[ran++]!.onRequest(ctx);
+    res = r instanceof Promise ? await r : r;
     if (res) break;
   }
   res ??= await terminal.handle(ctx);
-  for (let i = ran.length - 1; i >= 0; i--) ran[i]!.onResponse?.(ctx, res);
+  for (let i = ran - 1; i >= 0; i--) filters[i]!.onResponse?.(ctx, res);
   return res;
 }

@@ -1,18 +1,26 @@
 /**
- * The connection pool of one upstream cluster for HTTP/1.1: a node:http Agent with keep-alive,
- * configured from the Cluster (connectTimeout, commonHttpProtocolOptions.idleTimeout and
- * maxRequestsPerConnection, upstreamConnectionOptions.tcpKeepalive, and the circuit breaker's
- * maxConnections as the socket cap). It counts each host's open connections (`Host.activeConnections`)
- * and the uses of each socket; a socket that reached maxRequestsPerConnection is sent with
- * `Connection: close` so it is not reused. Connect timeouts are enforced here (the Agent has none).
+ * The connection pool of one upstream cluster for HTTP/1.1, on raw sockets (h1-connection.ts):
+ * per host a LIFO stack of idle keep-alive connections, reused first; a new connection when none
+ * is idle and the cluster is under its connection cap (the circuit breaker's maxConnections),
+ * otherwise the request waits, in order, for one to be released. Configured from the Cluster:
+ * connectTimeout, commonHttpProtocolOptions.idleTimeout (idle connections are closed after it, by
+ * one sweep timer per pool) and maxRequestsPerConnection (the last request on a connection is
+ * sent with `Connection: close`), upstreamConnectionOptions.tcpKeepalive, upstreamBindConfig's
+ * source address (upstream/bind.ts). Counts each host's open
+ * connections (`Host.activeConnections`). A request that cannot get a connection because the
+ * connect fails or times out fails with `connect-failure`.
  * Must not decide routing, retries or circuit breaking; it only carries one attempt.
  */
-import http from 'node:http';
-import type { Socket } from 'node:net';
 import type { Cluster } from '../../api/envoy/cluster.js';
 import { HTTP_PROTOCOL_OPTIONS_KEY } from '../../api/envoy/cluster.js';
+import type { RequestBody } from '../http1/body.js';
 import { durationMs } from '../router/duration.js';
+import { clusterSourceAddress } from '../upstream/bind.js';
+import type { Headers } from '../router/headers.js';
 import type { Host } from '../upstream/host.js';
+import { AttemptFailure, H1Connection, type ConnectionOwner, type Exchange, type UpstreamResponse } from './h1-connection.js';
+
+export { AttemptFailure, type AttemptError, type UpstreamResponse } from './h1-connection.js';
 
 export interface PoolSettings {
   connectTimeoutMs: number;
@@ -23,6 +31,8 @@ export interface PoolSettings {
   /** TCP keepalive initial delay (ms), or undefined when TCP keepalive is off. */
   keepAliveMs?: number;
   maxConnections: number;
+  /** upstream_bind_config's source address (upstream/bind.ts). */
+  sourceAddress?: string;
 }
 
 export function poolSettings(c: Cluster, maxConnections: number): PoolSettings {
@@ -35,94 +45,231 @@ export function poolSettings(c: Cluster, maxConnections: number): PoolSettings {
     maxRequestsPerConnection: opts?.maxRequestsPerConnection ?? 0,
     keepAliveMs: ka ? (ka.keepaliveTime ?? 7200) * 1000 : undefined,
     maxConnections: Math.min(maxConnections, 1_000_000),
+    sourceAddress: clusterSourceAddress(c),
   };
 }
 
 export interface AttemptOptions {
   host: Host;
   method: string;
+  /** Path with query, as sent upstream. */
   path: string;
-  headers: http.OutgoingHttpHeaders;
-  body: Buffer;
-  signal: AbortSignal;
+  headers: Headers;
+  body: RequestBody | undefined;
 }
 
-export type AttemptError = 'connect-failure' | 'reset' | 'timeout' | 'aborted';
+/** One attempt in a pool: `response` settles when the response head arrives or the attempt fails. */
+export class PoolRequest implements Exchange {
+  readonly host: Host;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Headers;
+  readonly body: RequestBody | undefined;
+  readonly response: Promise<UpstreamResponse>;
+  done = false;
+  conn: H1Connection | undefined;
+  /** A connection being opened on this request's behalf. */
+  opening: H1Connection | undefined;
+  private resolve!: (r: UpstreamResponse) => void;
+  private reject!: (e: AttemptFailure) => void;
 
-export class AttemptFailure extends Error {
-  constructor(readonly kind: AttemptError, message: string) {
-    super(message);
+  constructor(private readonly pool: HttpPool, o: AttemptOptions) {
+    this.host = o.host;
+    this.method = o.method;
+    this.path = o.path;
+    this.headers = o.headers;
+    this.body = o.body;
+    this.response = new Promise<UpstreamResponse>((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
+  }
+
+  settle(err: AttemptFailure | undefined, res: UpstreamResponse | undefined): void {
+    if (this.done) return;
+    this.done = true;
+    if (err) this.reject(err);
+    else this.resolve(res!);
+  }
+
+  /** Cancels the attempt before its response head (per-try timeout, downstream gone). */
+  abort(): void {
+    if (this.done) return;
+    if (this.conn) this.conn.abort();
+    else {
+      this.pool.dequeue(this);
+      this.settle(new AttemptFailure('aborted', 'aborted'), undefined);
+    }
   }
 }
 
-const uses = new WeakMap<Socket, number>();
-
-export class HttpPool {
-  readonly agent: http.Agent;
-  private closed = false;
+export class HttpPool implements ConnectionOwner {
+  private readonly idle = new Map<string, H1Connection[]>();
+  private readonly waiting = new Map<string, PoolRequest[]>();
+  private readonly all = new Set<H1Connection>();
+  private readonly connectTimers = new Map<H1Connection, ReturnType<typeof setTimeout>>();
+  private readonly opener = new Map<H1Connection, PoolRequest>();
+  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private closedPool = false;
+  readonly keepAliveMs: number | undefined;
+  readonly sourceAddress: string | undefined;
+  readonly maxRequestsPerConnection: number;
 
   constructor(readonly settings: PoolSettings) {
-    this.agent = new http.Agent({
-      keepAlive: true,
-      keepAliveMsecs: settings.keepAliveMs ?? 1000,
-      maxTotalSockets: settings.maxConnections > 0 ? settings.maxConnections : Infinity,
-      maxSockets: settings.maxConnections > 0 ? settings.maxConnections : Infinity,
-      timeout: settings.idleTimeoutMs > 0 ? settings.idleTimeoutMs : undefined,
-      scheduling: 'lifo',
-    });
+    this.keepAliveMs = settings.keepAliveMs;
+    this.sourceAddress = settings.sourceAddress;
+    this.maxRequestsPerConnection = settings.maxRequestsPerConnection;
   }
 
-  /** One attempt: resolves with the response (headers received) or rejects with AttemptFailure. */
-  request(o: AttemptOptions): Promise<http.IncomingMessage> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const fail = (kind: AttemptError, msg: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(connectTimer);
-        reject(new AttemptFailure(kind, msg));
-        req.destroy();
-      };
-      const req = http.request({
-        host: o.host.address, port: o.host.port, method: o.method, path: o.path, headers: o.headers,
-        agent: this.agent, setHost: false,
-      });
-      let connected = false;
-      const connectTimer = setTimeout(() => { if (!connected) fail('connect-failure', 'connect timeout'); }, this.settings.connectTimeoutMs);
-      connectTimer.unref();
-      req.on('socket', (s: Socket) => {
-        const n = (uses.get(s) ?? 0) + 1;
-        uses.set(s, n);
-        const max = this.settings.maxRequestsPerConnection;
-        if (max > 0 && n >= max) req.shouldKeepAlive = false;
-        const onConnect = () => { connected = true; clearTimeout(connectTimer); };
-        if (s.connecting) {
-          o.host.activeConnections++;
-          s.once('close', () => { o.host.activeConnections = Math.max(0, o.host.activeConnections - 1); });
-          if (this.settings.keepAliveMs !== undefined) s.setKeepAlive(true, this.settings.keepAliveMs);
-          s.once('connect', onConnect);
-        } else onConnect();
-      });
-      req.on('response', (res) => {
-        if (settled) { res.resume(); return; }
-        settled = true;
-        clearTimeout(connectTimer);
-        resolve(res);
-      });
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        const kind: AttemptError = !connected && /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EADDRNOTAVAIL/.test(e.code ?? '') ? 'connect-failure' : 'reset';
-        fail(o.signal.aborted ? 'aborted' : kind, e.message);
-      });
-      const onAbort = () => fail('aborted', 'aborted');
-      if (o.signal.aborted) onAbort();
-      else o.signal.addEventListener('abort', onAbort, { once: true });
-      req.end(o.body.length ? o.body : undefined);
-    });
+  now(): number {
+    return Date.now();
+  }
+
+  /** Open connections (connecting, idle or busy). */
+  get size(): number {
+    return this.all.size;
+  }
+
+  /** Starts one attempt; await `.response`, cancel with `.abort()`. */
+  request(o: AttemptOptions): PoolRequest {
+    const r = new PoolRequest(this, o);
+    if (this.closedPool) {
+      r.settle(new AttemptFailure('connect-failure', 'pool closed'), undefined);
+      return r;
+    }
+    const c = this.takeIdle(o.host.key);
+    if (c) {
+      r.conn = c;
+      c.send(r);
+      return r;
+    }
+    const key = o.host.key;
+    let q = this.waiting.get(key);
+    if (!q) this.waiting.set(key, (q = []));
+    q.push(r);
+    if (this.underCap()) this.open(r);
+    else this.makeRoom(key);
+    return r;
+  }
+
+  /** Removes a request that is still waiting for a connection. */
+  dequeue(r: PoolRequest): void {
+    const q = this.waiting.get(r.host.key);
+    const i = q ? q.indexOf(r) : -1;
+    if (i >= 0) q!.splice(i, 1);
+  }
+
+  // ── ConnectionOwner ──────────────────────────────────────────────────────────────────
+  released(c: H1Connection): void {
+    const t = this.connectTimers.get(c);
+    if (t) { clearTimeout(t); this.connectTimers.delete(c); }
+    this.opener.delete(c);
+    if (this.closedPool) { c.close(); return; }
+    const key = c.host.key;
+    const q = this.waiting.get(key);
+    const next = q?.shift();
+    if (next) {
+      next.conn = c;
+      c.send(next);
+      return;
+    }
+    // At the cap with other hosts waiting: this idle connection gives its place to them.
+    if (!this.underCap() && this.someoneWaits()) { c.close(); return; }
+    let stack = this.idle.get(key);
+    if (!stack) this.idle.set(key, (stack = []));
+    stack.push(c);
+    this.sweeper ??= this.startSweeper();
+  }
+
+  closed(c: H1Connection): void {
+    if (!this.all.delete(c)) return;
+    const t = this.connectTimers.get(c);
+    if (t) { clearTimeout(t); this.connectTimers.delete(c); }
+    const stack = this.idle.get(c.host.key);
+    const i = stack ? stack.indexOf(c) : -1;
+    if (i >= 0) stack!.splice(i, 1);
+    const r = this.opener.get(c);
+    this.opener.delete(c);
+    if (r && !r.done && !r.conn && r.opening === c) {
+      // The connection opened for this request failed: so does the request (Envoy: UF).
+      this.dequeue(r);
+      r.settle(new AttemptFailure('connect-failure', c.failure ?? 'connection failure'), undefined);
+    }
+    this.pump();
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.agent.destroy();
+    if (this.closedPool) return;
+    this.closedPool = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const q of this.waiting.values()) for (const r of q) r.settle(new AttemptFailure('reset', 'pool closed'), undefined);
+    this.waiting.clear();
+    for (const c of [...this.all]) c.close();
+    this.idle.clear();
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────
+  private underCap(): boolean {
+    const max = this.settings.maxConnections;
+    return max <= 0 || this.all.size < max;
+  }
+
+  private someoneWaits(): boolean {
+    for (const q of this.waiting.values()) if (q.length > 0) return true;
+    return false;
+  }
+
+  private takeIdle(key: string): H1Connection | undefined {
+    const stack = this.idle.get(key);
+    if (!stack) return undefined;
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (c.idle) return c;
+    }
+    return undefined;
+  }
+
+  private open(r: PoolRequest): void {
+    const c = new H1Connection(r.host, this, (x) => this.released(x));
+    this.all.add(c);
+    r.opening = c;
+    this.opener.set(c, r);
+    const t = setTimeout(() => c.connectTimeout(), this.settings.connectTimeoutMs);
+    t.unref();
+    this.connectTimers.set(c, t);
+  }
+
+  /** At the cap: close an idle connection of another host so a waiting request can connect. */
+  private makeRoom(key: string): void {
+    for (const [k, stack] of this.idle) {
+      if (k === key) continue;
+      const c = stack.pop();
+      if (c) { c.close(); return; }
+    }
+  }
+
+  /** Opens connections for waiting requests while under the cap. */
+  private pump(): void {
+    if (this.closedPool) return;
+    for (const q of this.waiting.values()) {
+      for (const r of q) {
+        if (!this.underCap()) return;
+        if (r.opening?.connecting) continue;
+        this.open(r);
+      }
+    }
+  }
+
+  private startSweeper(): ReturnType<typeof setInterval> | undefined {
+    const limit = this.settings.idleTimeoutMs;
+    if (limit <= 0) return undefined;
+    const t = setInterval(() => {
+      const now = this.now();
+      for (const stack of this.idle.values()) {
+        for (let i = stack.length - 1; i >= 0; i--) {
+          const c = stack[i]!;
+          if (c.idle && now - c.idleSince >= limit) { stack.splice(i, 1); c.close(); }
+        }
+      }
+    }, Math.max(50, Math.min(limit / 4, 30_000)));
+    t.unref();
+    return t;
   }
 }

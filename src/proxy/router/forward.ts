@@ -5,25 +5,28 @@
  * predicate), the circuit breaker consulted (requests, pending, retries → 503 UO), the attempt
  * carried by the cluster's pool with the per-try timeout, each result reported to outlier
  * detection, retried per the retry policy with jittered backoff (x-envoy-attempt-count on each
- * attempt), the whole bounded by the route timeout (504, flag UT). Response flags: NR (no route),
- * NC (no cluster), UH (no healthy host), UF (connect failure), UO (overflow), URX (retries
- * exhausted), UT (timeout), UC (reset). Mirrors are fired and forgotten. Headers Envoy sets:
- * x-envoy-expected-rq-timeout-ms, x-envoy-attempt-count, x-envoy-original-path, x-request-id,
- * x-forwarded-proto upstream; x-envoy-upstream-service-time downstream.
+ * attempt), the whole bounded by the route timeout (504, flag UT). The request body streams to
+ * each attempt; it is replayed for a retry or a mirror only while it fits the buffer limit (past
+ * it, Envoy's behaviour: no retry, no mirror, `retry_or_shadow_abandoned` counted). Response
+ * flags: NR (no route), NC (no cluster), UH (no healthy host), UF (connect failure), UO
+ * (overflow), URX (retries exhausted), UT (timeout), UC (reset), UPE (upstream protocol error).
+ * Mirrors are fired and forgotten. Headers Envoy sets: x-envoy-expected-rq-timeout-ms,
+ * x-envoy-attempt-count, x-envoy-original-path, x-request-id, x-forwarded-proto upstream;
+ * x-envoy-upstream-service-time downstream. Counters are resolved once per cluster.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { RouteConfiguration } from '../../api/envoy/route.js';
+import type { HeaderValueOption } from '../../api/envoy/common.js';
+import type { HashPolicy, RouteConfiguration } from '../../api/envoy/route.js';
 import type { ProxyResponse, RequestContext, TerminalFilter } from '../filters/types.js';
 import { localReply } from '../filters/types.js';
+import { RequestBody, type BodySink } from '../http1/body.js';
 import { compileHashPolicies, type CompiledHashPolicy } from '../lb/hash.js';
-import type { HashPolicy } from '../../api/envoy/route.js';
-import { AttemptFailure } from '../pool/http-pool.js';
+import { AttemptFailure, type PoolRequest, type UpstreamResponse } from '../pool/http-pool.js';
 import type { ClusterManager, UpstreamCluster } from '../upstream/cluster-manager.js';
 import { OVERFLOW_REPLY } from '../upstream/circuit-breaker.js';
 import type { Host } from '../upstream/host.js';
 import { durationMs } from './duration.js';
-import { applyHeaderOps, stripHopByHop, type Headers } from './headers.js';
+import { applyHeaderOps, HOP_BY_HOP, type Headers } from './headers.js';
 import { backoffMs, compileRetry, retriable, type AttemptOutcome } from './retry.js';
 import { fraction } from '../filters/fault/config.js';
 import type { ProxyStats } from '../stats/index.js';
@@ -32,7 +35,7 @@ export interface RouterEnv {
   clusters: ClusterManager;
   routeConfig?: RouteConfiguration;
   /** Where an ORIGINAL_DST cluster sends (explicit mode: the request's host and port). */
-  originalDst?: () => { address: string; port: number } | undefined;
+  originalDst?: (authority: string) => { address: string; port: number } | undefined;
   downstream: { sourceIp?: string; remoteAddress?: string; localAddress?: string };
   stats: ProxyStats;
   log: (line: string) => void;
@@ -46,43 +49,55 @@ function hashPolicy(p: readonly HashPolicy[] | undefined): CompiledHashPolicy | 
   return hashCache.get(p);
 }
 
+type Ops = readonly HeaderValueOption[] | undefined;
+type Removes = readonly string[] | undefined;
+
+/** One level of header operations, skipped when it has none. */
+function ops(h: Headers, add: Ops, remove: Removes): void {
+  if ((add && add.length > 0) || (remove && remove.length > 0)) applyHeaderOps(h, [{ add, remove }]);
+}
+
 function upstreamHeaders(ctx: RequestContext, env: RouterEnv): Headers {
   const d = ctx.decision!;
-  const src: Headers = {};
-  for (const [k, v] of ctx.request.headers) src[k] = v;
-  const h = stripHopByHop(src);
+  const req = ctx.request;
+  const conn = req.headers.get('connection');
+  const listed = conn ? new Set(conn.toLowerCase().split(',').map((s) => s.trim())) : undefined;
+  const h: Headers = {};
+  for (const [k, v] of req.headers) {
+    if (k.charCodeAt(0) === 58 /* : */ || HOP_BY_HOP.has(k) || listed?.has(k)) continue;
+    h[k] = v;
+  }
   h['host'] = d.authority;
-  h['x-forwarded-proto'] ??= ctx.request.scheme;
+  h['x-forwarded-proto'] ??= req.scheme;
   h['x-request-id'] ??= randomUUID();
-  if (d.path !== ctx.request.pathOnly + ctx.request.queryString) h['x-envoy-original-path'] = ctx.request.pathOnly + ctx.request.queryString;
+  const original = req.pathOnly + req.queryString;
+  if (d.path !== original) h['x-envoy-original-path'] = original;
   const rc = env.routeConfig;
   const vh = ctx.virtualHost;
   const r = ctx.route;
   const cw = d.clusterWeight;
-  applyHeaderOps(h, [
-    { add: rc?.requestHeadersToAdd, remove: rc?.requestHeadersToRemove },
-    { add: vh?.requestHeadersToAdd, remove: vh?.requestHeadersToRemove },
-    { add: r?.requestHeadersToAdd, remove: r?.requestHeadersToRemove },
-    { add: cw?.requestHeadersToAdd, remove: cw?.requestHeadersToRemove },
-  ]);
+  ops(h, rc?.requestHeadersToAdd, rc?.requestHeadersToRemove);
+  ops(h, vh?.requestHeadersToAdd, vh?.requestHeadersToRemove);
+  ops(h, r?.requestHeadersToAdd, r?.requestHeadersToRemove);
+  ops(h, cw?.requestHeadersToAdd, cw?.requestHeadersToRemove);
   return h;
 }
 
-function responseHeaders(ctx: RequestContext, env: RouterEnv, up: Headers): Headers {
-  const h = stripHopByHop(up);
-  const d = ctx.decision;
+/** The response's headers (end-to-end only, as the pool gives them) after the header operations. */
+function responseHeaders(ctx: RequestContext, env: RouterEnv, h: Headers): Headers {
   const rc = env.routeConfig;
   const vh = ctx.virtualHost;
   const r = ctx.route;
-  const cw = d?.clusterWeight;
-  applyHeaderOps(h, [
-    { add: cw?.responseHeadersToAdd, remove: cw?.responseHeadersToRemove },
-    { add: r?.responseHeadersToAdd, remove: r?.responseHeadersToRemove },
-    { add: vh?.responseHeadersToAdd, remove: vh?.responseHeadersToRemove },
-    { add: rc?.responseHeadersToAdd, remove: rc?.responseHeadersToRemove },
-  ]);
+  const cw = ctx.decision?.clusterWeight;
+  ops(h, cw?.responseHeadersToAdd, cw?.responseHeadersToRemove);
+  ops(h, r?.responseHeadersToAdd, r?.responseHeadersToRemove);
+  ops(h, vh?.responseHeadersToAdd, vh?.responseHeadersToRemove);
+  ops(h, rc?.responseHeadersToAdd, rc?.responseHeadersToRemove);
   return h;
 }
+
+/** Reads a response to its end and forgets it (mirrors). */
+const NULL_SINK: BodySink = { write: () => true, end() {}, abort() {} };
 
 function mirror(ctx: RequestContext, env: RouterEnv, headers: Headers): void {
   for (const m of ctx.decision?.mirrors ?? []) {
@@ -92,11 +107,17 @@ function mirror(ctx: RequestContext, env: RouterEnv, headers: Headers): void {
     if (!uc || !host) continue;
     const authority = String(headers['host'] ?? '');
     const shadow = m.disableShadowHostSuffixAppend ? authority : authority.replace(/^([^:]*)/, '$1-shadow');
-    const ac = new AbortController();
-    setTimeout(() => ac.abort(), 10_000).unref();
-    uc.pool.request({ host, method: ctx.request.method, path: ctx.decision!.path, headers: { ...headers, host: shadow }, body: ctx.body, signal: ac.signal })
-      .then((res) => res.resume(), () => undefined);
-    env.stats.inc(`cluster.${m.cluster}.upstream_rq_shadow`);
+    const h: Headers = { ...headers, host: shadow };
+    const path = ctx.decision!.path;
+    const method = ctx.request.method;
+    // The shadow gets the whole body once it is in, if it stayed within the buffer limit.
+    ctx.body.whole((bytes) => {
+      if (!bytes) return;
+      const pr = uc.pool.request({ host, method, path, headers: h, body: RequestBody.of(bytes) });
+      setTimeout(() => pr.abort(), 10_000).unref();
+      pr.response.then((res) => res.body?.pipe(NULL_SINK), () => undefined);
+      env.stats.inc(`cluster.${m.cluster}.upstream_rq_shadow`);
+    });
   }
 }
 
@@ -123,129 +144,158 @@ async function route(ctx: RequestContext, env: RouterEnv): Promise<ProxyResponse
   return forward(ctx, env, uc);
 }
 
+/** One attempt's timer state. */
+class Try {
+  timedOut: 'route' | 'try' | undefined;
+  constructor(readonly pr: PoolRequest, readonly deadline: number) {}
+}
+
+function onTryTimeout(t: Try): void {
+  t.timedOut = t.deadline - Date.now() <= 1 ? 'route' : 'try';
+  t.pr.abort();
+}
+
+/** What a finished attempt holds: the breaker slots and the host's active request. */
+class Lease {
+  private done = false;
+  constructor(private readonly host: Host, private readonly uc: UpstreamCluster, private readonly pending: boolean) {}
+  release = (): void => {
+    if (this.done) return;
+    this.done = true;
+    this.host.activeRequests = Math.max(0, this.host.activeRequests - 1);
+    this.uc.breaker.release('requests');
+    if (this.pending) this.uc.breaker.release('pending');
+  };
+}
+
+const CONNECT_FAILURE: AttemptOutcome = { kind: 'connect-failure' };
+const RESET: AttemptOutcome = { kind: 'reset' };
+const PER_TRY_TIMEOUT: AttemptOutcome = { kind: 'per-try-timeout' };
+
+function downstreamGone(ctx: RequestContext): ProxyResponse {
+  ctx.flags.add('DC');
+  return localReply(499, 'downstream disconnected');
+}
+
 async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster): Promise<ProxyResponse> {
   const d = ctx.decision!;
   const policy = compileRetry(d.retryPolicy);
   const routeTimeoutMs = durationMs(d.timeout, 15_000);
-  const started = Date.now();
-  const deadline = routeTimeoutMs > 0 ? started + routeTimeoutMs : Infinity;
+  const deadline = routeTimeoutMs > 0 ? Date.now() + routeTimeoutMs : Infinity;
   const headers = upstreamHeaders(ctx, env);
-  mirror(ctx, env, headers);
-  const hashed = hashPolicy(d.hashPolicy)?.evaluate(ctx.request, { sourceIp: env.downstream.sourceIp, remoteAddress: env.downstream.remoteAddress, localAddress: env.downstream.localAddress });
-  const tried = new Set<Host>();
+  const cs = env.stats.clusterCounters(uc.name);
+  const body = ctx.body;
+  const mirrors = d.mirrors !== undefined && d.mirrors.length > 0;
+  if (!body.empty && (policy.numRetries > 0 || mirrors)) body.onAbandon = () => cs.retryOrShadowAbandoned.inc();
+  if (mirrors) mirror(ctx, env, headers);
+  const hashed = d.hashPolicy ? hashPolicy(d.hashPolicy)?.evaluate(ctx.request, env.downstream) : undefined;
+  const tried = policy.previousHosts ? new Set<Host>() : undefined;
   const includeCount = ctx.virtualHost?.includeRequestAttemptCount === true;
-  const stat = (s: string) => env.stats.inc(`cluster.${uc.name}.${s}`);
   let attempt = 0;
   let last: ProxyResponse | undefined;
   for (;;) {
     attempt++;
-    const isRetry = attempt > 1;
     let host: Host | undefined;
     if (uc.type === 'ORIGINAL_DST') {
-      const dst = env.originalDst?.();
+      const dst = env.originalDst?.(ctx.request.authority);
       host = dst ? uc.originalDst(dst.address, dst.port) : undefined;
     } else {
-      host = uc.pick({ random: ctx.random, hash: hashed?.hash }, policy.previousHosts ? tried : undefined);
+      host = uc.pick({ random: ctx.random, hash: hashed?.hash }, tried);
     }
     if (!host) {
       ctx.flags.add('UH');
-      stat('upstream_cx_none_healthy');
+      cs.noneHealthy.inc();
       return last ?? localReply(503, 'no healthy upstream');
     }
-    tried.add(host);
+    tried?.add(host);
     // Circuit breaking: a request beyond what the open connections can carry waits as pending.
     const b = uc.breaker;
     if (!b.tryAcquire('requests')) { ctx.flags.add('UO'); return overflow(); }
     const pending = b.requests > b.limits.maxConnections;
     if (pending && !b.tryAcquire('pending')) { b.release('requests'); ctx.flags.add('UO'); return overflow(); }
-    const now = Date.now();
-    const remaining = deadline - now;
-    const perTry = policy.perTryTimeoutMs > 0 ? Math.min(policy.perTryTimeoutMs, remaining) : remaining;
-    const h: Headers = { ...headers };
-    if (includeCount) h['x-envoy-attempt-count'] = String(attempt);
-    if (Number.isFinite(perTry)) h['x-envoy-expected-rq-timeout-ms'] = String(Math.max(0, Math.floor(perTry)));
-    const ac = new AbortController();
-    let timedOut: 'route' | 'try' | undefined;
-    const timer = Number.isFinite(perTry)
-      ? setTimeout(() => { timedOut = deadline - Date.now() <= 1 ? 'route' : 'try'; ac.abort(); }, Math.max(0, perTry))
-      : undefined;
-    const onDown = () => ac.abort();
-    ctx.signal.addEventListener('abort', onDown, { once: true });
+    const lease = new Lease(host, uc, pending);
     host.activeRequests++;
+    if (ctx.aborted) { lease.release(); return downstreamGone(ctx); }
+    const remaining = deadline - Date.now();
+    const perTry = policy.perTryTimeoutMs > 0 ? Math.min(policy.perTryTimeoutMs, remaining) : remaining;
+    if (includeCount) headers['x-envoy-attempt-count'] = String(attempt);
+    if (Number.isFinite(perTry)) headers['x-envoy-expected-rq-timeout-ms'] = String(Math.max(0, Math.floor(perTry)));
     ctx.info['upstream_host'] = host.key;
     ctx.info['attempts'] = attempt;
-    stat('upstream_rq_total');
-    if (isRetry) stat('upstream_rq_retry');
-    let res: IncomingMessage | undefined;
+    cs.rqTotal.inc();
+    if (attempt > 1) cs.rqRetry.inc();
+    const pr = uc.pool.request({ host, method: ctx.request.method, path: d.path, headers, body });
+    const tr = new Try(pr, deadline);
+    const timer = Number.isFinite(perTry) ? setTimeout(onTryTimeout, Math.max(0, perTry), tr) : undefined;
+    ctx.upstream = pr;
+    let res: UpstreamResponse | undefined;
     let outcome: AttemptOutcome;
+    let protocolError = false;
     const t0 = Date.now();
     try {
-      res = await uc.pool.request({ host, method: ctx.request.method, path: d.path, headers: h, body: ctx.body, signal: ac.signal });
+      res = await pr.response;
       const gs = res.headers['grpc-status'];
-      outcome = { kind: 'response', status: res.statusCode ?? 502, grpcStatus: typeof gs === 'string' ? gs : undefined };
-      uc.outlier?.onStatus(host, res.statusCode ?? 502);
+      outcome = { kind: 'response', status: res.status, grpcStatus: typeof gs === 'string' ? gs : undefined };
+      uc.outlier?.onStatus(host, res.status);
     } catch (e) {
       const kind = e instanceof AttemptFailure ? e.kind : 'reset';
-      if (kind === 'aborted' && timedOut) outcome = { kind: 'per-try-timeout' };
-      else if (kind === 'connect-failure') outcome = { kind: 'connect-failure' };
-      else outcome = { kind: 'reset' };
-      if (!ctx.signal.aborted) uc.outlier?.onLocalOrigin(host, outcome.kind === 'per-try-timeout' ? 'timeout' : outcome.kind === 'connect-failure' ? 'connect-failure' : 'reset');
+      protocolError = kind === 'protocol-error';
+      if (kind === 'aborted' && tr.timedOut) outcome = PER_TRY_TIMEOUT;
+      else if (kind === 'connect-failure') outcome = CONNECT_FAILURE;
+      else outcome = RESET;
+      if (!ctx.aborted) uc.outlier?.onLocalOrigin(host, outcome.kind === 'per-try-timeout' ? 'timeout' : outcome.kind === 'connect-failure' ? 'connect-failure' : 'reset');
     } finally {
       if (timer) clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onDown);
+      ctx.upstream = undefined;
     }
-    const release = () => {
-      host!.activeRequests = Math.max(0, host!.activeRequests - 1);
-      b.release('requests');
-      if (pending) b.release('pending');
-    };
-    if (ctx.signal.aborted) {
-      release();
-      res?.resume();
-      ctx.flags.add('DC');
-      return localReply(499, 'downstream disconnected');
+    if (ctx.aborted) {
+      lease.release();
+      res?.body?.discard();
+      return downstreamGone(ctx);
     }
     const timeLeft = deadline - Date.now();
-    const canRetry = attempt <= policy.numRetries && retriable(policy, outcome) && timedOut !== 'route' && timeLeft > 0;
+    const canRetry = attempt <= policy.numRetries && retriable(policy, outcome) && tr.timedOut !== 'route' && timeLeft > 0 && body.canAttach;
     if (canRetry && b.tryAcquire('retries')) {
-      res?.resume();
-      release();
+      res?.body?.discard();
+      lease.release();
       const wait = Math.min(backoffMs(policy, attempt, ctx.random), Math.max(0, timeLeft - 1));
       const ok = await ctx.sleep(wait);
       b.release('retries');
       last = outcome.kind === 'response' ? localReply(outcome.status, '') : undefined;
-      if (!ok) { ctx.flags.add('DC'); return localReply(499, 'downstream disconnected'); }
+      if (!ok) return downstreamGone(ctx);
       if (deadline - Date.now() <= 0) return timeout();
       continue;
     }
     if (canRetry) ctx.flags.add('URX');
     else if (attempt > 1 && retriable(policy, outcome)) ctx.flags.add('URX');
     if (res) {
-      const out = responseHeaders(ctx, env, res.headers as Headers);
+      const out = responseHeaders(ctx, env, res.headers);
       out['x-envoy-upstream-service-time'] = String(Date.now() - t0);
-      let released = false;
-      const once = () => { if (!released) { released = true; release(); } };
-      res.once('end', once);
-      res.once('close', once);
-      return { status: res.statusCode ?? 502, headers: out, body: res };
+      if (res.body) res.body.whenFinished(lease.release);
+      else lease.release();
+      return { status: res.status, headers: out, body: res.body };
     }
-    release();
+    lease.release();
     if (outcome.kind === 'per-try-timeout') return timeout();
     if (outcome.kind === 'connect-failure') {
       ctx.flags.add('UF');
       return localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+    }
+    if (protocolError) {
+      ctx.flags.add('UPE');
+      return localReply(502, 'upstream connect error or disconnect/reset before headers. reset reason: protocol error');
     }
     ctx.flags.add('UC');
     return localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination');
   }
 
   function overflow(): ProxyResponse {
-    stat('upstream_rq_pending_overflow');
+    cs.pendingOverflow.inc();
     return localReply(OVERFLOW_REPLY.status, OVERFLOW_REPLY.body, { ...OVERFLOW_REPLY.headers });
   }
   function timeout(): ProxyResponse {
     ctx.flags.add('UT');
-    stat('upstream_rq_timeout');
+    cs.rqTimeout.inc();
     return localReply(504, 'upstream request timeout');
   }
 }

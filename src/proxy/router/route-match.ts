@@ -17,73 +17,82 @@ export interface CompiledMatch {
   describe: string;
   notes: string[];
   test(req: RouterRequest): string[];
+  /** Whether the request matches (test() without the reasons: nothing allocated; the data path's). */
+  matches(req: RouterRequest): boolean;
 }
 
 type Check = (req: RouterRequest) => string | undefined;
+type Ok = (req: RouterRequest) => boolean;
 
-function pathCheck(m: RouteMatch): { check: Check; describe: string } {
+function pathCheck(m: RouteMatch): { check: Check; describe: string; ok: Ok } {
   const cs = m.caseSensitive !== false;
   const norm = (s: string): string => (cs ? s : s.toLowerCase());
   const ci = cs ? '' : ' (case-insensitive)';
   if (m.path !== undefined) {
     const want = norm(m.path);
     const describe = `path ${JSON.stringify(m.path)}${ci}`;
-    return { describe, check: (r) => (norm(r.pathOnly) === want ? undefined : `${describe} ≠ ${JSON.stringify(r.pathOnly)}`) };
+    const ok: Ok = (r) => norm(r.pathOnly) === want;
+    return { describe, ok, check: (r) => (ok(r) ? undefined : `${describe} ≠ ${JSON.stringify(r.pathOnly)}`) };
   }
   if (m.prefix !== undefined) {
     const want = norm(m.prefix);
     const describe = `prefix ${JSON.stringify(m.prefix)}${ci}`;
-    return { describe, check: (r) => (norm(r.pathOnly).startsWith(want) ? undefined : `${describe} does not match ${JSON.stringify(r.pathOnly)}`) };
+    const ok: Ok = (r) => norm(r.pathOnly).startsWith(want);
+    return { describe, ok, check: (r) => (ok(r) ? undefined : `${describe} does not match ${JSON.stringify(r.pathOnly)}`) };
   }
   if (m.pathSeparatedPrefix !== undefined) {
     const want = norm(m.pathSeparatedPrefix);
     const describe = `pathSeparatedPrefix ${JSON.stringify(m.pathSeparatedPrefix)}${ci}`;
-    return {
-      describe,
-      check: (r) => {
-        const p = norm(r.pathOnly);
-        return p === want || p.startsWith(`${want}/`) ? undefined : `${describe} does not match ${JSON.stringify(r.pathOnly)}`;
-      },
+    const ok: Ok = (r) => {
+      const p = norm(r.pathOnly);
+      return p === want || p.startsWith(`${want}/`);
     };
+    return { describe, ok, check: (r) => (ok(r) ? undefined : `${describe} does not match ${JSON.stringify(r.pathOnly)}`) };
   }
   if (m.safeRegex) {
     const re = compileRe2(m.safeRegex.regex);
     const describe = `regex ${JSON.stringify(m.safeRegex.regex)}`;
-    return { describe, check: (r) => (re.matches(r.pathOnly) ? undefined : `path ${describe} does not match ${JSON.stringify(r.pathOnly)}`) };
+    const ok: Ok = (r) => re.matches(r.pathOnly);
+    return { describe, ok, check: (r) => (ok(r) ? undefined : `path ${describe} does not match ${JSON.stringify(r.pathOnly)}`) };
   }
-  return { describe: '(no path specifier)', check: () => 'route has no path specifier' };
+  return { describe: '(no path specifier)', ok: () => false, check: () => 'route has no path specifier' };
 }
 
-function headerCheck(h: HeaderMatcher): { check: Check; describe: string } {
+function headerCheck(h: HeaderMatcher): { check: Check; describe: string; ok: Ok } {
   const name = h.name.toLowerCase();
   const sm: CompiledStringMatcher | undefined = h.stringMatch ? compileStringMatcher(h.stringMatch) : undefined;
   const inv = h.invertMatch === true;
   const what = h.presentMatch !== undefined ? (h.presentMatch ? 'present' : 'absent') : sm?.describe ?? 'present';
   const describe = `header ${h.name} ${inv ? 'NOT ' : ''}${what}`;
+  const ok: Ok = (r) => {
+    let value = r.headers.get(name);
+    if (value === undefined && h.treatMissingHeaderAsEmpty) value = '';
+    // Envoy: an absent header only satisfies `present_match: false`, or `present_match: true` inverted.
+    if (value === undefined) return h.presentMatch !== undefined && (inv ? h.presentMatch : !h.presentMatch);
+    const m = h.presentMatch !== undefined ? h.presentMatch : sm ? sm.matches(value) : true;
+    return inv ? !m : m;
+  };
   return {
     describe,
+    ok,
     check: (r) => {
-      let value = r.headers.get(name);
-      if (value === undefined && h.treatMissingHeaderAsEmpty) value = '';
-      if (value === undefined) {
-        // Envoy: an absent header only satisfies `present_match: false`, or `present_match: true` inverted.
-        const ok = h.presentMatch !== undefined && (inv ? h.presentMatch : !h.presentMatch);
-        return ok ? undefined : `${describe}: the request has no ${h.name} header`;
-      }
-      let ok: boolean;
-      if (h.presentMatch !== undefined) ok = h.presentMatch;
-      else ok = sm ? sm.matches(value) : true;
-      if (inv) ok = !ok;
-      return ok ? undefined : `${describe}: got ${JSON.stringify(value)}`;
+      if (ok(r)) return undefined;
+      const value = r.headers.get(name) ?? (h.treatMissingHeaderAsEmpty ? '' : undefined);
+      return value === undefined ? `${describe}: the request has no ${h.name} header` : `${describe}: got ${JSON.stringify(value)}`;
     },
   };
 }
 
-function queryCheck(q: QueryParameterMatcher): { check: Check; describe: string } {
+function queryCheck(q: QueryParameterMatcher): { check: Check; describe: string; ok: Ok } {
   const sm = q.stringMatch ? compileStringMatcher(q.stringMatch) : undefined;
   const describe = `query ${q.name} ${q.presentMatch ? 'present' : sm?.describe ?? 'present'}`;
+  const ok: Ok = (r) => {
+    const v = r.query.get(q.name);
+    return v !== undefined && (q.presentMatch === true || !sm || sm.matches(v));
+  };
   return {
     describe,
+    ok,
     check: (r) => {
       const v = r.query.get(q.name);
       if (v === undefined) return `${describe}: the request has no ${q.name} parameter`;
@@ -103,5 +112,9 @@ export function compileMatch(m: RouteMatch): CompiledMatch {
       const why = p.check(req);
       return why === undefined ? [] : [why];
     }),
+    matches: (req) => {
+      for (const p of parts) if (!p.ok(req)) return false;
+      return true;
+    },
   };
 }

@@ -60,6 +60,25 @@ export function compileRouteTable(rc: RouteConfiguration): RouteTable {
   return { config: rc, name: rc.name, domains: compileDomains(vhosts, rc.ignorePortInHostMatching === true), routes };
 }
 
+/** What the data path needs from a lookup: the virtual host and the first matching route. */
+export interface RouteHit {
+  virtualHost?: VirtualHost;
+  route?: Route;
+  routeName?: string;
+}
+
+const NO_HIT: RouteHit = Object.freeze({});
+
+/** matchRoute for the data path: the same choice, without the reasons and notes (nothing built for misses). */
+export function findRoute(table: RouteTable, req: RouterRequest): RouteHit {
+  const hit = selectVirtualHost(table.domains, req.authority);
+  if (!hit) return NO_HIT;
+  for (const cr of table.routes.get(hit.virtualHost) ?? []) {
+    if (cr.match.matches(req)) return { virtualHost: hit.virtualHost, route: cr.route, routeName: cr.name };
+  }
+  return { virtualHost: hit.virtualHost };
+}
+
 export function matchRoute(table: RouteTable, request: HttpRequest | RouterRequest): RouteMatchResult {
   const req = 'pathOnly' in request ? request : toRouterRequest(request);
   const host = hostForMatching(req.authority, table.domains.ignorePort);

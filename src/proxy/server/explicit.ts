@@ -75,6 +75,8 @@ export function tcpServesHost(clusters: readonly string[], host: string): boolea
   });
 }
 
+const httpTargets = new WeakMap<RuntimeSnapshot, Map<number, HttpTarget>>();
+
 /** What serves an explicit-mode request for `authority` (default port 80). */
 export function explicitTarget(s: RuntimeSnapshot, authority: string, path: string, dfltPort = 80): HttpTarget | undefined {
   const { port } = splitHostPort(authority, dfltPort);
@@ -84,10 +86,19 @@ export function explicitTarget(s: RuntimeSnapshot, authority: string, path: stri
     const cluster = outboundPolicy(s) === 'REGISTRY_ONLY' ? 'BlackHoleCluster' : 'PassthroughCluster';
     return { hcm: emptyHcm, table: undefined, fixed: plain(cluster, authority, path) };
   }
+  // The HTTP target of a port does not depend on the request: chosen once per snapshot.
+  let byPort = httpTargets.get(s);
+  if (!byPort) httpTargets.set(s, (byPort = new Map()));
+  const cached = byPort.get(port);
+  if (cached) return cached;
   const addr = l.address.socketAddress?.address ?? '0.0.0.0';
   const choice = selectFilterChain(l, { destinationAddress: addr, destinationPort: port, http: 'http/1.1' });
   const t = chainTerminal(choice.chain);
-  if (t.kind === 'http') return { hcm: t.hcm, table: s.routeTableFor(t.hcm) };
+  if (t.kind === 'http') {
+    const target = { hcm: t.hcm, table: s.routeTableFor(t.hcm) };
+    byPort.set(port, target);
+    return target;
+  }
   if (t.kind === 'tcp') {
     const names = t.cluster ? [t.cluster] : (t.weightedClusters ?? []).map((c) => c.name);
     if (names.length && tcpServesHost(names, splitHostPort(authority, dfltPort).host)) return { hcm: emptyHcm, table: undefined, fixed: plain(names[0]!, authority, path) };

@@ -1,25 +1,30 @@
 /**
- * One HTTP request through the proxy, for HTTP/1.1 and HTTP/2 downstreams alike: take the
+ * One HTTP request through the proxy, whatever carried it (the HTTP/1.1 fast path of
+ * http1/server-connection.ts, or node:http / node:http2 through node-exchange.ts): take the
  * snapshot in effect (kept to the end of the request), find the HTTP connection manager and route
- * table for the connection (or, in explicit mode, for the request's host and port), read the body,
- * match the route and apply it (weighted pick with the injected random), run the filter chain
- * (fault, cors, …) and the router, write the response, then one access-log entry (AccessLogger,
- * Istio's format by default) and Istio's standard request metrics (reporter source for outbound
- * and gateway traffic, destination for a sidecar's inbound listeners). REGISTRY_ONLY blocks (the
- * `block_all` route or BlackHoleCluster) answer 502, log the host and count it.
+ * table for the connection (or, in explicit mode, for the request's host and port), match the
+ * route and apply it (weighted pick with the injected random), run the filter chain (fault,
+ * cors, …) and the router — the request body streams upstream meanwhile — write the response,
+ * then one access-log entry (AccessLogger, Istio's format by default; nothing is built when it is
+ * off) and Istio's standard request metrics (reporter source for outbound and gateway traffic,
+ * destination for a sidecar's inbound listeners). REGISTRY_ONLY blocks (the `block_all` route or
+ * BlackHoleCluster) answer 502, log the host and count it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { Readable } from 'node:stream';
 import type { HttpConnectionManager } from '../../api/envoy/listener.js';
 import type { RuntimeSnapshot } from '../bootstrap/runtime.js';
 import { filterChainFor } from '../filters/index.js';
-import { localReply, runFilters, type ProxyResponse, type RequestContext } from '../filters/types.js';
+import { localReply, runFilters, type HttpFilter, type ProxyResponse, type TerminalFilter } from '../filters/types.js';
+import type { RequestBody } from '../http1/body.js';
 import { routerFilter, type RouterEnv } from '../router/forward.js';
-import { applyRoute, matchRoute, toRouterRequest, type RouteDecision, type RouteTable } from '../router/index.js';
+import { applyRoute, findRoute, requireTls, type RouteDecision, type RouteTable } from '../router/index.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
 import type { AccessLogger } from '../access-log.js';
-import type { ProxyStats } from '../stats/index.js';
+import type { Peer, ProxyStats } from '../stats/index.js';
+import { nodeDownstream } from './node-exchange.js';
+import { addUpstreamExchange, answerDownstream, takeDownstreamPeer, takeUpstreamPeer, type DownstreamPeer } from './peer-exchange.js';
+import { DownstreamRouterRequest, RequestState, splitTarget } from './request-state.js';
 import type { Telemetry } from './telemetry.js';
 
 export interface HttpTarget {
@@ -53,146 +58,138 @@ export interface ServerEnv {
   telemetry?: Telemetry;
 }
 
-type Req = IncomingMessage | Http2ServerRequest;
-type Res = ServerResponse | Http2ServerResponse;
-
-function readBody(req: Req): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function requestTarget(req: Req): { authority: string; path: string } {
-  const url = req.url ?? '/';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    const u = new URL(url);
-    return { authority: u.host, path: `${u.pathname}${u.search}` || '/' };
-  }
-  const h = req.headers as Record<string, string | string[] | undefined>;
-  const authority = String(h[':authority'] ?? h['host'] ?? '');
-  return { authority, path: url };
+/** The downstream half of one request, as its protocol handler presents it. */
+export interface Downstream {
+  readonly method: string;
+  /** The request-target as sent (origin-form or absolute-form). */
+  readonly url: string;
+  /** Host / :authority. */
+  readonly host: string;
+  /** `HTTP/1.1`, `HTTP/1.0`, `HTTP/2`. */
+  readonly protocol: string;
+  /** Header fields (lower-case names, no pseudo-headers), in order. */
+  readonly names: readonly string[];
+  readonly values: readonly string[];
+  readonly body: RequestBody;
+  /** The downstream went away before the response was complete. */
+  aborted: boolean;
+  /** Called once when it does. */
+  onAbort: (() => void) | undefined;
+  /** Writes the response; resolves with the body bytes sent once finished (or aborted). */
+  respond(out: ProxyResponse): Promise<number>;
 }
 
 const BLOCK_ALL = 'block_all';
+const NO_FILTERS: readonly HttpFilter[] = [];
 
-export async function handleHttp(req: Req, res: Res, conn: HttpConnInfo, env: ServerEnv): Promise<void> {
+/** The router of a connection for its current route table (made once, not per request). */
+const routers = new WeakMap<HttpConnInfo, { config: unknown; router: TerminalFilter }>();
+
+function routerFor(env: ServerEnv, conn: HttpConnInfo, target: HttpTarget): TerminalFilter {
+  const c = routers.get(conn);
+  if (c && c.config === target.table?.config) return c.router;
+  const renv: RouterEnv = {
+    clusters: env.clusters, routeConfig: target.table?.config, stats: env.stats, log: env.log,
+    originalDst: (authority) => conn.originalDst(authority),
+    downstream: { sourceIp: conn.sourceIp, remoteAddress: conn.remoteAddress, localAddress: conn.localAddress },
+  };
+  const router = routerFilter(renv);
+  routers.set(conn, { config: target.table?.config, router });
+  return router;
+}
+
+export async function serveRequest(d: Downstream, conn: HttpConnInfo, env: ServerEnv): Promise<void> {
   const started = Date.now();
   const snap = env.current();
-  const { authority, path } = requestTarget(req);
-  const flags = new Set<string>();
-  const info: Record<string, string | number | undefined> = {};
-  const ac = new AbortController();
-  res.on('close', () => { if (!res.writableFinished) ac.abort(); });
-  env.stats.inc('http.downstream_rq_total');
+  const { authority, path } = splitTarget(d.url, d.host);
+  env.stats.downstreamRequests.inc();
   let out: ProxyResponse;
-  let reqBytes = 0;
+  let st: RequestState | undefined;
+  // Istio's metadata exchange (peer-exchange.ts): the peer announced by the downstream (inbound).
+  let down: DownstreamPeer | undefined;
   try {
-    const body = await readBody(req);
-    reqBytes = body.length;
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined || k.startsWith(':')) continue;
-      headers[k] = Array.isArray(v) ? v.join(',') : String(v);
-    }
-    const rr = toRouterRequest({ authority, path, method: req.method, scheme: conn.scheme, headers });
+    const rr = new DownstreamRouterRequest(authority, path, d.method, conn.scheme, d.names, d.values);
+    if (conn.inbound) down = takeDownstreamPeer(env.telemetry, rr.headers);
+    st = new RequestState(rr, d.body, env.random);
+    const ctx = st;
+    d.onAbort = () => ctx.abort();
+    if (d.aborted) ctx.abort();
     const target = conn.target(snap, authority, rr.pathOnly + rr.queryString);
-    let decision: RouteDecision | undefined = target?.fixed;
-    let route;
-    let vh;
+    ctx.decision = target?.fixed;
     if (target?.table) {
-      const m = matchRoute(target.table, rr);
-      route = m.route;
-      vh = m.virtualHost;
-      if (m.route && m.virtualHost) decision = applyRoute(m.route, m.virtualHost, rr, Math.floor(env.random() * 2 ** 32));
-      info['route'] = m.routeName;
+      const m = findRoute(target.table, rr);
+      ctx.route = m.route;
+      ctx.virtualHost = m.virtualHost;
+      // Envoy checks the virtual host's require_tls (Istio's httpsRedirect) before its routes.
+      if (m.route && m.virtualHost) ctx.decision = requireTls(m.virtualHost, rr) ?? applyRoute(m.route, m.virtualHost, rr, Math.floor(env.random() * 2 ** 32));
+      ctx.info['route'] = m.routeName;
     }
-    const blocked = route?.name === BLOCK_ALL || decision?.cluster === 'BlackHoleCluster';
-    if (blocked) {
+    if (ctx.route?.name === BLOCK_ALL || ctx.decision?.cluster === 'BlackHoleCluster') {
       const host = authority || '(none)';
       env.stats.blocked(host);
       env.log(`outbound traffic policy REGISTRY_ONLY: blocked request to host ${host} (${rr.method} ${rr.pathOnly})`);
-      info['cluster'] = 'BlackHoleCluster';
+      ctx.info['cluster'] = 'BlackHoleCluster';
       out = localReply(502, '');
+    } else if (!target) {
+      ctx.flags.add('NR');
+      out = localReply(404, '');
     } else {
-      const ctx: RequestContext = {
-        request: rr, body, route, virtualHost: vh, decision, flags, info, signal: ac.signal,
-        random: env.random,
-        sleep: (ms) => new Promise((resolve) => {
-          if (ac.signal.aborted) return resolve(false);
-          const t = setTimeout(() => resolve(true), ms);
-          ac.signal.addEventListener('abort', () => { clearTimeout(t); resolve(false); }, { once: true });
-        }),
-      };
-      if (!target) {
-        flags.add('NR');
-        out = localReply(404, '');
-      } else {
-        const renv: RouterEnv = {
-          clusters: env.clusters, routeConfig: target.table?.config, stats: env.stats, log: env.log,
-          originalDst: () => conn.originalDst(authority),
-          downstream: { sourceIp: conn.sourceIp, remoteAddress: conn.remoteAddress, localAddress: conn.localAddress },
-        };
-        out = await runFilters(target.table ? filterChainFor(target.hcm, env.log) : [], routerFilter(renv), ctx);
-      }
+      if (!conn.inbound) addUpstreamExchange(env.telemetry, env.clusters, rr.headers, ctx.decision?.cluster);
+      out = await runFilters(target.table ? filterChainFor(target.hcm, env.log) : NO_FILTERS, routerFor(env, conn, target), ctx);
     }
   } catch (e) {
     env.log(`http: request failed: ${(e as Error).stack ?? String(e)}`);
     out = localReply(500, 'internal error');
   }
-  const respBytes = await write(res, out);
+  let peer = down?.peer;
+  if (conn.inbound) answerDownstream(env.telemetry, down, out.headers);
+  else peer = takeUpstreamPeer(env.telemetry, out.headers);
+  const respBytes = await d.respond(out);
+  record(d, conn, env, st, out.status, authority, path, started, respBytes, peer);
+}
+
+function record(
+  d: Downstream, conn: HttpConnInfo, env: ServerEnv, st: RequestState | undefined, status: number,
+  authority: string, path: string, started: number, respBytes: number,
+  /** The other side as it announced itself (metadata exchange): the source inbound, the destination outbound. */
+  peer?: Peer,
+): void {
   const durationMs = Date.now() - started;
-  const flagText = flags.size ? [...flags].join(',') : '';
-  const cluster = info['cluster'] === undefined ? undefined : String(info['cluster']);
-  const upstreamHost = info['upstream_host'] === undefined ? undefined : String(info['upstream_host']);
-  const h = req.headers;
-  env.accessLog?.log({
-    startTime: started, method: req.method, path, protocol: `HTTP/${req.httpVersion}`, responseCode: out.status,
-    responseFlags: flagText, responseCodeDetails: cluster === 'BlackHoleCluster' ? 'direct_response' : undefined,
-    bytesReceived: reqBytes, bytesSent: respBytes, durationMs,
-    xForwardedFor: h['x-forwarded-for'] as string | undefined, userAgent: h['user-agent'], requestId: h['x-request-id'] as string | undefined,
-    authority, upstreamHost, upstreamCluster: cluster,
-    downstreamLocalAddress: conn.localAddress, downstreamRemoteAddress: conn.remoteAddress,
-    routeName: info['route'] === undefined ? undefined : String(info['route']),
-  });
+  const flags = st?.flags;
+  const flagText = flags && flags.size ? [...flags].join(',') : '';
+  const info = st?.info;
+  const c = info?.['cluster'];
+  const cluster = c === undefined ? undefined : String(c);
+  const u = info?.['upstream_host'];
+  const upstreamHost = u === undefined ? undefined : String(u);
+  const reqBytes = d.body.received;
+  const headers = st?.request.headers;
+  if (env.accessLog?.enabled) {
+    const r = info?.['route'];
+    env.accessLog.log({
+      startTime: started, method: d.method, path, protocol: d.protocol, responseCode: status,
+      responseFlags: flagText, responseCodeDetails: cluster === 'BlackHoleCluster' ? 'direct_response' : undefined,
+      bytesReceived: reqBytes, bytesSent: respBytes, durationMs,
+      xForwardedFor: headers?.get('x-forwarded-for'), userAgent: headers?.get('user-agent'), requestId: headers?.get('x-request-id'),
+      authority, upstreamHost, upstreamCluster: cluster,
+      downstreamLocalAddress: conn.localAddress, downstreamRemoteAddress: conn.remoteAddress,
+      routeName: r === undefined ? undefined : String(r),
+    });
+  }
   const t = env.telemetry;
   if (t) {
     const inbound = conn.inbound === true;
     env.stats.recordRequest({
       reporter: inbound ? 'destination' : 'source',
-      source: inbound ? t.unknown : t.local,
-      destination: inbound ? t.local : t.destinationOf(cluster, upstreamHost),
-      protocol: h['content-type']?.startsWith('application/grpc') ? 'grpc' : 'http',
-      code: out.status, flags: flagText || '-', durationMs, reqBytes, respBytes,
+      source: inbound ? peer ?? t.unknown : t.local,
+      destination: inbound ? t.local : peer ? t.withPeer(t.destinationOf(cluster, upstreamHost), peer) : t.destinationOf(cluster, upstreamHost),
+      protocol: headers?.get('content-type')?.startsWith('application/grpc') ? 'grpc' : 'http',
+      code: status, flags: flagText || '-', durationMs, reqBytes, respBytes,
     });
   }
 }
 
-/** Writes the response; resolves with the body bytes sent once it is finished (or aborted). */
-function write(res: Res, out: ProxyResponse): Promise<number> {
-  if (res.headersSent || res.destroyed) {
-    if (out.body instanceof Readable) out.body.resume();
-    return Promise.resolve(0);
-  }
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(out.headers)) if (v !== undefined) headers[k] = v;
-  const body = out.body;
-  if (body instanceof Readable) {
-    let sent = 0;
-    (res as ServerResponse).writeHead(out.status, headers);
-    body.on('data', (c: Buffer | string) => { sent += c.length; });
-    body.on('error', () => res.destroy());
-    body.pipe(res as ServerResponse);
-    return new Promise((resolve) => {
-      res.once('finish', () => resolve(sent));
-      res.once('close', () => resolve(sent));
-    });
-  }
-  const buf = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
-  headers['content-length'] = String(buf.length);
-  (res as ServerResponse).writeHead(out.status, headers);
-  (res as ServerResponse).end(buf);
-  return Promise.resolve(buf.length);
+/** A request parsed by node:http or node:http2. */
+export function handleHttp(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, conn: HttpConnInfo, env: ServerEnv): Promise<void> {
+  return serveRequest(nodeDownstream(req, res), conn, env);
 }

@@ -3,11 +3,17 @@
  * in line with each new snapshot (binding new ones, closing removed ones; connections and
  * requests in flight finish, each request on the snapshot it started with). What is bound:
  * - router (gateway): every listener, on --ip and the listener's port;
- * - sidecar: the inbound listeners (INBOUND, or bound to the node's IP) on --ip; in explicit
- *   outbound mode also the explicit HTTP proxy on IP:15001 (explicit.ts); transparent capture
- *   (iptables) is not done here, so outbound listeners are not bound. Inbound traffic's original
- *   destination (ORIGINAL_DST inbound clusters) is the local app (`app`, `--app`) when given,
- *   else the address the connection came in on.
+ * - sidecar, explicit outbound mode: the inbound listeners (INBOUND, or bound to the node's IP)
+ *   on --ip, and the explicit HTTP proxy on IP:15001 (explicit.ts);
+ * - sidecar, transparent mode (iptables REDIRECT): what transparent.ts says — virtualOutbound and
+ *   virtualInbound at 0.0.0.0 as Envoy binds them; a connection accepted there is looked up for
+ *   its original destination (listener/original-dst.ts) and, from virtualOutbound, handed to the
+ *   listener of that destination (use_original_dst), whose chains then match on it.
+ * Inbound traffic's original destination (ORIGINAL_DST inbound clusters) is the local app (`app`,
+ * `--app`) when given, else the address the connection came in on (its original destination in
+ * transparent mode). When the app has an address of its own (`--app HOST`, the port following
+ * the connection's), an explicit-mode sidecar owns the pod IP as in Istio: it also binds
+ * virtualInbound's service ports there, so callers reach the app through it.
  * Each accepted connection is matched to a filter chain (listener/match.ts, with the protocol
  * sniffed from the first bytes when the listener has an http_inspector) and handed to HTTP/1.1,
  * HTTP/2 cleartext (prior knowledge) or tcp_proxy.
@@ -20,8 +26,11 @@ import type { RuntimeSnapshot } from '../bootstrap/runtime.js';
 import { selectFilterChain, type Connection } from '../listener/match.js';
 import { chainTerminal } from '../listener/terminal.js';
 import { proxyTcp } from '../tcp/tcp-proxy.js';
+import { loadOriginalDst, type OriginalDst, type OriginalDstLookup } from '../listener/original-dst.js';
+import { handOff, readsOriginalDst, transparentBindings } from './transparent.js';
 import { explicitTarget, outboundListener, outboundPolicy, splitHostPort, tcpServesHost } from './explicit.js';
-import { handleHttp, type HttpConnInfo, type ServerEnv } from './http-handler.js';
+import { Http1ServerConnection } from '../http1/server-connection.js';
+import { handleHttp, serveRequest, type HttpConnInfo, type ServerEnv } from './http-handler.js';
 
 export interface SnapshotSource {
   current(): RuntimeSnapshot;
@@ -34,8 +43,10 @@ export interface ListenerManagerOptions extends Omit<ServerEnv, 'current'> {
   ip: string;
   outbound?: 'explicit' | 'transparent';
   explicitPort?: number;
-  /** The local application: the original destination of a sidecar's inbound connections. */
-  app?: { host: string; port: number };
+  /** The local application: the original destination of a sidecar's inbound connections (port: the connection's when absent). */
+  app?: { host: string; port?: number };
+  /** Transparent mode's original-destination lookup (default: loadOriginalDst(), which throws when none works). */
+  originalDst?: OriginalDstLookup;
   /** Called when a bind fails (port in use…); the listener is skipped. */
   onBindError?: (name: string, address: string, e: Error) => void;
 }
@@ -75,8 +86,12 @@ export class ListenerManager {
   private closed = false;
   private pendingH2: HttpConnInfo | undefined;
 
+  /** Set in transparent mode: how redirected connections' original destination is read. */
+  private readonly capture: OriginalDstLookup | undefined;
+
   constructor(private readonly o: ListenerManagerOptions) {
     this.env = { ...o, current: () => o.source.current() };
+    if (o.type === 'sidecar' && o.outbound === 'transparent') this.capture = o.originalDst ?? loadOriginalDst();
   }
 
   async start(): Promise<void> {
@@ -95,7 +110,8 @@ export class ListenerManager {
     return this.queue;
   }
 
-  private wanted(s: RuntimeSnapshot): Map<string, { name: string; port: number }> {
+  private wanted(s: RuntimeSnapshot): Map<string, { name: string; port: number; address?: string }> {
+    if (this.capture) return transparentBindings(s);
     const w = new Map<string, { name: string; port: number }>();
     const ip = this.o.ip;
     if (this.o.type === 'sidecar' && (this.o.outbound ?? 'explicit') === 'explicit') {
@@ -109,6 +125,12 @@ export class ListenerManager {
       if (this.o.type === 'sidecar') {
         const inbound = l.trafficDirection === 'INBOUND' || l.name === 'virtualInbound' || l.address.socketAddress?.address === ip;
         if (!inbound) continue;
+        if (l.name === 'virtualInbound' && this.o.app && this.o.app.host !== ip) {
+          for (const c of l.filterChains ?? []) {
+            const p = c.filterChainMatch?.destinationPort;
+            if (p !== undefined && p !== port && !w.has(`${ip}:${p}`)) w.set(`${ip}:${p}`, { name: l.name, port: p });
+          }
+        }
       }
       const key = `${ip}:${port}`;
       if (!w.has(key)) w.set(key, { name: l.name, port });
@@ -127,7 +149,7 @@ export class ListenerManager {
     for (const [key, w] of want) {
       if (this.bindings.has(key)) continue;
       try {
-        this.bindings.set(key, await this.bind(key, w.name, w.port));
+        this.bindings.set(key, await this.bind(key, w.name, w.port, w.address));
       } catch (e) {
         this.o.onBindError?.(w.name, key, e as Error);
         this.o.log(`listener ${w.name}: cannot bind ${key}: ${(e as Error).message}`);
@@ -135,7 +157,7 @@ export class ListenerManager {
     }
   }
 
-  private bind(key: string, name: string, port: number): Promise<Binding> {
+  private bind(key: string, name: string, port: number, address = this.o.ip): Promise<Binding> {
     const h1 = http.createServer({ keepAlive: true }, (req, res) => {
       const info = connInfo.get(req.socket);
       if (!info) { res.destroy(); return; }
@@ -157,28 +179,45 @@ export class ListenerManager {
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, this.o.ip, () => {
+      server.listen(port, address, () => {
         server.off('error', reject);
         resolve({ key, name, server, h1, h2, sockets });
       });
     });
   }
 
-  private accept(socket: net.Socket, name: string, port: number, h1: http.Server, h2: http2.Http2Server): void {
-    socket.on('error', () => socket.destroy());
+  /**
+   * `original`: the connection's original destination in transparent mode (null: not redirected;
+   * undefined: not looked up yet).
+   */
+  private accept(socket: net.Socket, name: string, port: number, h1: http.Server, h2: http2.Http2Server, original?: OriginalDst | null): void {
+    if (original === undefined) socket.on('error', () => socket.destroy());
     if (name === 'explicit') {
-      connInfo.set(socket, this.explicitInfo(socket));
-      h1.emit('connection', socket);
+      this.serveH1(socket, this.explicitInfo(socket), h1);
       return;
     }
     const s0 = this.o.source.current();
-    const l0 = s0.listeners.get(name)?.listener;
+    let l0 = s0.listeners.get(name)?.listener;
     if (!l0) { socket.destroy(); return; }
+    if (this.capture && original === undefined && readsOriginalDst(l0)) {
+      const found = this.capture.lookup(socket);
+      if (found instanceof Promise) {
+        const go = (d: OriginalDst | undefined) => { if (!socket.destroyed) this.accept(socket, name, port, h1, h2, d ?? null); };
+        found.then(go, () => go(undefined));
+        return;
+      }
+      original = found ?? null;
+    }
+    if (original) {
+      l0 = handOff(s0, l0, original);
+      name = l0.name;
+    }
     const inspects = (l0.listenerFilters ?? []).some((f) => /http_inspector|tls_inspector/.test(f.name));
-    const inbound = this.o.type === 'sidecar';
-    const app = inbound && this.o.app ? { address: this.o.app.host, port: this.o.app.port } : undefined;
+    const inbound = this.o.type === 'sidecar' && l0.trafficDirection !== 'OUTBOUND';
+    const app = inbound ? this.o.app : undefined;
+    const dstOf = (c: Connection) => (app ? { address: app.host, port: app.port ?? c.destinationPort } : { address: c.destinationAddress, port: c.destinationPort });
     const base: Connection = {
-      destinationAddress: socket.localAddress ?? this.o.ip, destinationPort: socket.localPort ?? port,
+      destinationAddress: original?.address ?? socket.localAddress ?? this.o.ip, destinationPort: original?.port ?? socket.localPort ?? port,
       sourceAddress: socket.remoteAddress, sourcePort: socket.remotePort,
     };
     // Without listener inspectors the chain does not depend on the first bytes: choose now, so
@@ -186,7 +225,7 @@ export class ListenerManager {
     if (!inspects) {
       const t = chainTerminal(selectFilterChain(l0, base).chain);
       if (t.kind === 'tcp') {
-        proxyTcp(socket, t.tcp, { ...this.env, inbound, originalDst: app ?? { address: base.destinationAddress, port: base.destinationPort } });
+        proxyTcp(socket, t.tcp, { ...this.env, inbound, originalDst: dstOf(base) });
         return;
       }
     }
@@ -205,7 +244,7 @@ export class ListenerManager {
       const choice = selectFilterChain(l, conn);
       const t = chainTerminal(choice.chain);
       if (t.kind === 'tcp') {
-        proxyTcp(socket, t.tcp, { ...this.env, inbound, originalDst: app ?? { address: conn.destinationAddress, port: conn.destinationPort } });
+        proxyTcp(socket, t.tcp, { ...this.env, inbound, originalDst: dstOf(conn) });
         return;
       }
       if (t.kind !== 'http' || !chunk) { socket.destroy(); return; }
@@ -217,10 +256,11 @@ export class ListenerManager {
           const tt = chainTerminal(selectFilterChain(cur, conn).chain);
           return tt.kind === 'http' ? { hcm: tt.hcm, table: snap.routeTableFor(tt.hcm) } : undefined;
         },
-        originalDst: () => app ?? { address: conn.destinationAddress, port: conn.destinationPort },
+        originalDst: () => dstOf(conn),
         inbound,
         sourceIp: socket.remoteAddress, remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
-        localAddress: `${socket.localAddress}:${socket.localPort}`, scheme: 'http',
+        // After original_dst, Envoy's downstream local address is the original destination.
+        localAddress: original ? `${original.address}:${original.port}` : `${socket.localAddress}:${socket.localPort}`, scheme: 'http',
       };
       connInfo.set(socket, info);
       if (isH2) {
@@ -234,8 +274,7 @@ export class ListenerManager {
         this.pendingH2 = undefined;
         return;
       }
-      h1.emit('connection', socket);
-      socket.resume();
+      this.serveH1(socket, info, h1);
     };
     socket.once('data', onFirst);
     // Envoy's listener_filters_timeout (15 s; Istio continues on timeout).
@@ -243,6 +282,24 @@ export class ListenerManager {
       timer = setTimeout(() => { socket.off('data', onFirst); onFirst(undefined); }, 15_000);
       socket.once('close', () => clearTimeout(timer));
     }
+  }
+
+  /**
+   * HTTP/1.1 on the fast path (http1/server-connection.ts); upgrades and CONNECT are handed to
+   * node:http with the bytes read so far.
+   */
+  private serveH1(socket: net.Socket, info: HttpConnInfo, h1: http.Server): void {
+    connInfo.set(socket, info);
+    const env = this.env;
+    new Http1ServerConnection(socket, {
+      serve: (d) => serveRequest(d, info, env),
+      fallback: (s, unread) => {
+        if (unread.length) s.unshift(unread);
+        h1.emit('connection', s);
+        s.resume();
+      },
+      log: this.o.log,
+    }).start();
   }
 
   private explicitInfo(socket: net.Socket, tunnelPort?: number): HttpConnInfo {

@@ -11,7 +11,9 @@ import { AccessLogger } from '../access-log.js';
 import { buildNode, type NodeOptions } from '../bootstrap/node.js';
 import { XdsClient, type XdsClientEvent } from '../bootstrap/xds-client.js';
 import { initHashing } from '../lb/hash.js';
+import type { Node } from '../../api/xds/index.js';
 import { ProxyStats, type Peer } from '../stats/index.js';
+import { localExchange } from '../stats/peer-metadata.js';
 import { ClusterManager } from '../upstream/cluster-manager.js';
 import type { DnsResolver } from '../upstream/dns.js';
 import type { Host } from '../upstream/host.js';
@@ -24,13 +26,18 @@ export interface DataPlaneOptions {
   ip: string;
   outbound?: 'explicit' | 'transparent';
   explicitPort?: number;
-  /** The local application (`--app`): inbound traffic's original destination. */
-  app?: { host: string; port: number };
+  /**
+   * The local application (`--app`): inbound traffic's destination. Without a port, the port the
+   * connection came in on (the app listens on its own address, the sidecar on the pod IP).
+   */
+  app?: { host: string; port?: number };
   xds: SnapshotSource & { ready(): Promise<void> };
   stats: ProxyStats;
   accessLog?: AccessLogger;
   /** This workload as Istio's metrics name it; without it no istio_* series are recorded. */
   localPeer?: Peer;
+  /** This proxy's node: with `localPeer`, turns on Istio's metadata exchange (x-envoy-peer-metadata). */
+  node?: Node;
   log: (line: string) => void;
   random?: () => number;
   dns?: DnsResolver;
@@ -51,8 +58,9 @@ export interface RunningDataPlane {
 export async function startDataPlane(o: DataPlaneOptions): Promise<RunningDataPlane> {
   await initHashing();
   const random = o.random ?? Math.random;
-  const clusters = new ClusterManager({ random, dns: o.dns, log: o.log, onOutlierEvent: o.onOutlierEvent });
-  const telemetry = o.localPeer ? makeTelemetry(o.stats, o.localPeer, clusters) : undefined;
+  const localApp = o.type === 'sidecar' && o.app && o.app.host !== o.ip ? { ip: o.ip, ...o.app } : undefined;
+  const clusters = new ClusterManager({ random, dns: o.dns, log: o.log, onOutlierEvent: o.onOutlierEvent, ...(localApp ? { localApp } : {}) });
+  const telemetry = o.localPeer ? makeTelemetry(o.stats, o.localPeer, clusters, o.node ? localExchange(o.node) : undefined) : undefined;
   const listeners = new ListenerManager({
     source: o.xds, type: o.type, ip: o.ip, outbound: o.outbound ?? 'explicit', explicitPort: o.explicitPort,
     ...(o.app ? { app: o.app } : {}),
@@ -81,7 +89,7 @@ export interface ProxyOptions extends NodeOptions {
   /** `HOST:PORT` of the control plane. */
   xds: string;
   explicitPort?: number;
-  app?: { host: string; port: number };
+  app?: { host: string; port?: number };
   random?: () => number;
   dns?: DnsResolver;
   log?: (line: string) => void;
@@ -111,11 +119,12 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     principal: `spiffe://cluster.local/ns/${o.namespace}/sa/${o.serviceAccount ?? 'default'}`,
     app: labels['app'], version: labels['version'], cluster: o.clusterId ?? 'Kubernetes',
   });
-  const xds = new XdsClient({ address: o.xds, node: buildNode(o), onEvent: o.onXdsEvent });
+  const node = buildNode(o);
+  const xds = new XdsClient({ address: o.xds, node, onEvent: o.onXdsEvent });
   const dp = await startDataPlane({
     type: o.type, ip: o.ip, outbound: o.outbound ?? 'explicit', explicitPort: o.explicitPort,
     ...(o.app ? { app: o.app } : {}),
-    xds, stats, accessLog, localPeer, log, random: o.random, dns: o.dns, onOutlierEvent: o.onOutlierEvent,
+    xds, stats, accessLog, localPeer, node, log, random: o.random, dns: o.dns, onOutlierEvent: o.onOutlierEvent,
   });
   xds.start();
   const limit = o.readyTimeoutMs ?? 10_000;

@@ -21,6 +21,16 @@ export interface HostCounters {
   rq_total: number;
 }
 
+/** The counters the router bumps for every request to a cluster (Envoy's `cluster.NAME.*`). */
+export interface ClusterCounters {
+  readonly rqTotal: Counter;
+  readonly rqRetry: Counter;
+  readonly rqTimeout: Counter;
+  readonly noneHealthy: Counter;
+  readonly pendingOverflow: Counter;
+  readonly retryOrShadowAbandoned: Counter;
+}
+
 export class ProxyStats {
   readonly store = new StatsStore();
   readonly istio = new IstioMetrics();
@@ -64,9 +74,34 @@ export class ProxyStats {
   readonly blockedHosts = new Map<string, number>();
 
   inc(name: string, by = 1): void {
+    this.counter(name).inc(by);
+  }
+
+  /** The counter behind a full dotted name (the one `inc(name)` bumps); keep the reference. */
+  counter(name: string): Counter {
     let c = this.byName.get(name);
     if (!c) this.byName.set(name, (c = counterForName(this.store, name)));
-    c.inc(by);
+    return c;
+  }
+
+  /** `http.downstream_rq_total`, resolved once. */
+  readonly downstreamRequests: Counter = this.counter('http.downstream_rq_total');
+
+  private readonly clusters = new Map<string, ClusterCounters>();
+
+  /** The router's per-cluster counters, resolved once per cluster name. */
+  clusterCounters(cluster: string): ClusterCounters {
+    let c = this.clusters.get(cluster);
+    if (!c) {
+      const n = (s: string) => this.counter(`cluster.${cluster}.${s}`);
+      c = {
+        rqTotal: n('upstream_rq_total'), rqRetry: n('upstream_rq_retry'), rqTimeout: n('upstream_rq_timeout'),
+        noneHealthy: n('upstream_cx_none_healthy'), pendingOverflow: n('upstream_rq_pending_overflow'),
+        retryOrShadowAbandoned: n('retry_or_shadow_abandoned'),
+      };
+      this.clusters.set(cluster, c);
+    }
+    return c;
   }
 
   get(name: string): number {

@@ -4,7 +4,8 @@
  * per connection (Envoy's weighted pick) — and back. ORIGINAL_DST clusters (PassthroughCluster)
  * connect to the connection's original destination; BlackHoleCluster (and a cluster with no
  * host) closes the connection. Honours the circuit breaker's connection limit, the cluster's
- * connect timeout, and reports connect failures to outlier detection. Bytes already read
+ * connect timeout and upstream_bind_config source address (upstream/bind.ts), and reports
+ * connect failures to outlier detection. Bytes already read
  * (`head`) are written first. With `telemetry`, Istio's istio_tcp_connections_opened/closed_total
  * and sent/received bytes are recorded (reporter source, or destination for `inbound`).
  */
@@ -58,7 +59,7 @@ export function proxyTcp(down: net.Socket, tcp: Pick<TcpProxy, 'cluster' | 'weig
   }
   host.activeConnections++;
   env.stats.inc(`cluster.${name}.upstream_cx_total`);
-  const up = net.connect({ host: host.address, port: host.port });
+  const up = net.connect({ host: host.address, port: host.port, localAddress: uc.pool.settings.sourceAddress });
   let connected = false;
   const t = setTimeout(() => { if (!connected) up.destroy(new Error('connect timeout')); }, uc.pool.settings.connectTimeoutMs);
   t.unref();

@@ -44,6 +44,12 @@ export interface ClusterManagerOptions {
   log?: (line: string) => void;
   /** How long a removed cluster's pool stays open for requests in flight (ms). */
   drainMs?: number;
+  /**
+   * A sidecar whose app listens on its own address (`--app HOST[:PORT]`, explicit mode): inbound
+   * clusters' endpoints at the pod IP `ip` go to `host` (at `port`, else the same port), since
+   * the sidecar itself owns the pod IP's ports.
+   */
+  localApp?: { ip: string; host: string; port?: number };
 }
 
 interface Entry {
@@ -95,8 +101,10 @@ class Cluster_ implements UpstreamCluster {
         const workload = typeof istio?.['workload'] === 'string' ? istio['workload'] : undefined;
         if (workload) labels['workload'] = workload.split(';')[0] ?? '';
         const hs = e.healthStatus;
+        const app = this.opts.localApp;
+        const toApp = app !== undefined && sa.address === app.ip && this.name.startsWith('inbound|');
         hosts.push(makeHost({
-          address: sa.address, port: sa.portValue ?? 0, weight: e.loadBalancingWeight, locality, priority: loc.priority ?? 0,
+          address: toApp ? app.host : sa.address, port: toApp && app.port ? app.port : (sa.portValue ?? 0), weight: e.loadBalancingWeight, locality, priority: loc.priority ?? 0,
           labels, healthy: hs === undefined || hs === 'UNKNOWN' || hs === 'HEALTHY' || hs === 'DEGRADED',
         }));
       }

@@ -19,22 +19,26 @@ export interface Upstream {
   server: http.Server;
 }
 
-export type Behaviour = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => boolean | void;
+export type Behaviour = (req: http.IncomingMessage, res: http.ServerResponse, n: number, body: Buffer) => boolean | void;
 
-/** An upstream on `address:0`; `behave` may answer itself (return true). */
-export async function upstream(name: string, address: string, behave?: Behaviour): Promise<Upstream> {
+/** An upstream on `address:port` (a free port by default); `behave` may answer itself (return true). */
+export async function upstream(name: string, address: string, behave?: Behaviour, port = 0): Promise<Upstream> {
   const u: Upstream = { name, address, port: 0, hits: 0, server: http.createServer() };
   u.server.on('request', (req, res) => {
     u.hits++;
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      if (behave?.(req, res, u.hits)) return;
+      const body = Buffer.concat(chunks);
+      if (behave?.(req, res, u.hits, body)) return;
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ name, path: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() }));
+      res.end(JSON.stringify({ name, path: req.url, headers: req.headers, body: body.toString() }));
     });
   });
-  await new Promise<void>((r) => u.server.listen(0, address, () => r()));
+  await new Promise<void>((resolve, reject) => {
+    u.server.once('error', reject);
+    u.server.listen(port, address, () => { u.server.off('error', reject); resolve(); });
+  });
   u.port = (u.server.address() as AddressInfo).port;
   return u;
 }
@@ -48,11 +52,24 @@ export interface Reply {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-/** `GET http://AUTHORITY/PATH` through the proxy's explicit port. */
-export function get(proxy: { ip: string; port: number }, url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
-  const u = new URL(url);
+export interface SendOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** A connection of its own instead of the shared keep-alive agent. */
+  fresh?: boolean;
+}
+
+/**
+ * One request to `to` (a proxy's port): absolute-form `http://AUTHORITY/PATH` (the explicit
+ * proxy; Host from the URL) or origin-form `/PATH` (a gateway or inbound port; give the Host).
+ */
+export function send(to: { ip: string; port: number }, path: string, o: SendOptions = {}): Promise<Reply> {
+  const host = /^https?:\/\//.test(path) ? new URL(path).host : undefined;
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: proxy.ip, port: proxy.port, method, path: url, headers: { host: u.host, ...headers }, agent }, (res) => {
+    const req = http.request({
+      host: to.ip, port: to.port, method: o.method ?? 'GET', path, headers: { ...(host ? { host } : {}), ...o.headers }, agent: o.fresh ? false : agent,
+    }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -63,9 +80,14 @@ export function get(proxy: { ip: string; port: number }, url: string, headers: R
       });
     });
     req.on('error', reject);
-    req.setTimeout(8000, () => req.destroy(new Error(`timeout: ${url}`)));
-    req.end();
+    req.setTimeout(8000, () => req.destroy(new Error(`timeout: ${path}`)));
+    req.end(o.body);
   });
+}
+
+/** `GET http://AUTHORITY/PATH` through the proxy's explicit port. */
+export function get(proxy: { ip: string; port: number }, url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+  return send(proxy, url, { headers, method });
 }
 
 export interface Mesh {

@@ -1,0 +1,89 @@
+/**
+ * Writing HTTP/1.1 heads from the router's header records, and reading parsed field lists into
+ * them. A head is built as one string and written with one socket write (latin1, which is
+ * byte-exact for the values the parser produced); a head carrying characters beyond latin1 (a
+ * header value from configuration) is written as UTF-8 for those characters instead of being
+ * truncated. `connection` is never copied (the writer decides it), and with `skipFraming` neither
+ * are Content-Length and Transfer-Encoding (the writer sets the framing it uses).
+ */
+import { HOP_BY_HOP, type Headers } from '../router/headers.js';
+
+export function headString(start: string, h: Headers, extra: string, skipFraming: boolean): string {
+  let s = start;
+  for (const k in h) {
+    const v = h[k];
+    if (v === undefined || k === 'connection') continue;
+    if (skipFraming && (k === 'content-length' || k === 'transfer-encoding')) continue;
+    if (typeof v === 'string') s += `${k}: ${v}\r\n`;
+    else for (const x of v) s += `${k}: ${x}\r\n`;
+  }
+  return `${s}${extra}\r\n`;
+}
+
+/** Bytes for a head: latin1 characters as themselves, anything beyond as UTF-8. */
+function headBytes(s: string): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) <= 0xff) continue;
+    let j = i + 1;
+    while (j < s.length && s.charCodeAt(j) > 0xff) j++;
+    parts.push(Buffer.from(s.slice(from, i), 'latin1'), Buffer.from(s.slice(i, j), 'utf8'));
+    from = j;
+    i = j - 1;
+  }
+  parts.push(Buffer.from(s.slice(from), 'latin1'));
+  return Buffer.concat(parts);
+}
+
+export interface Writable {
+  write(data: string | Buffer, encoding?: BufferEncoding): boolean;
+}
+
+export function writeRaw(w: Writable, s: string): boolean {
+  // Pure ASCII (the common case) has as many UTF-8 bytes as characters.
+  if (Buffer.byteLength(s, 'utf8') === s.length) return w.write(s, 'latin1');
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return w.write(headBytes(s));
+  return w.write(s, 'latin1');
+}
+
+/** Writes `start` (the start line with its CRLF), the fields of `h` except the request framing, `extra`, and the blank line. */
+export function writeHead(w: Writable, start: string, h: Headers, extra: string): boolean {
+  return writeRaw(w, headString(start, h, extra, true));
+}
+
+/** A head followed by a small body, as one buffer and one write. */
+export function writeWithBody(w: Writable, head: string, body: Buffer): boolean {
+  if (Buffer.byteLength(head, 'utf8') !== head.length) {
+    writeRaw(w, head);
+    return w.write(body);
+  }
+  const buf = Buffer.allocUnsafe(head.length + body.length);
+  buf.write(head, 0, 'latin1');
+  body.copy(buf, head.length);
+  return w.write(buf);
+}
+
+/**
+ * Parsed fields as a header record without the hop-by-hop ones (RFC 9110 §7.6.1: the fixed set
+ * and whatever `Connection` names), which belong to this connection and are not passed on.
+ */
+export function endToEndHeaders(names: readonly string[], values: readonly string[]): Headers {
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] === 'connection') {
+      listed ??= new Set();
+      for (const t of values[i]!.split(',')) listed.add(t.trim().toLowerCase());
+    }
+  }
+  const h: Headers = {};
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i]!;
+    if (HOP_BY_HOP.has(k) || listed?.has(k)) continue;
+    const cur = h[k];
+    if (cur === undefined) h[k] = values[i]!;
+    else if (typeof cur === 'string') h[k] = [cur, values[i]!];
+    else cur.push(values[i]!);
+  }
+  return h;
+}
