@@ -15,7 +15,7 @@
  *
  * Usage: node --expose-gc --import tsx bench/ads.ts [--clients 100,1000] [--reps 10]
  *          [--services 50] [--namespaces 5] [--replicas auto|R] [--connections N]
- *          [--debounce MS] [--gap MS] [--scenarios route,endpoints] [--sync-timeout S] [--profile DIR]
+ *          [--debounce MS] [--push-slice MS] [--gap MS] [--scenarios route,endpoints] [--sync-timeout S] [--profile DIR]
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -53,6 +53,7 @@ const namespaces = Number(opt('namespaces', '5'));
 const replicasOpt = opt('replicas', 'auto');
 const connectionsOpt = opt('connections', '');
 const debounceOpt = opt('debounce', '');
+const pushSliceOpt = opt('push-slice', '');
 const gapMs = Number(opt('gap', '300'));
 const scenarios = opt('scenarios', 'route,endpoints').split(',') as ('route' | 'endpoints')[];
 const syncTimeoutMs = Number(opt('sync-timeout', '900')) * 1000;
@@ -122,7 +123,8 @@ class Clients {
 
   constructor() {
     this.child = fork(join(here, 'ads', 'clients.ts'), [], {
-      execArgv: ['--import', 'tsx', '--max-old-space-size=8192'],
+      // with --profile, the client process writes a CPU profile of its whole run there too
+      execArgv: ['--import', 'tsx', '--max-old-space-size=8192', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (m: FromClients) => this.onMessage(m));
@@ -227,6 +229,7 @@ async function runSize(n: number): Promise<RunResult> {
     ads: {
       onEvent: (e) => listener(e, now()),
       ...(debounceOpt ? { debounceMs: Number(debounceOpt) } : {}),
+      ...(pushSliceOpt ? { pushSliceMs: Number(pushSliceOpt) } : {}),
     },
   });
   const clients = new Clients();

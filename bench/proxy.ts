@@ -79,7 +79,6 @@ interface Target {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'trellis-bench-proxy-'));
-for (const d of ['u-body', 'p-body']) mkdirSync(join(dir, d));
 
 function plainRequest(hostHeader: string, path = '/'): string {
   return `GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\n\r\n`;

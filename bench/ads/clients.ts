@@ -5,19 +5,18 @@
  * like Envoy's SotW ADS client: it subscribes to CDS and LDS (wildcard), then to EDS for the EDS
  * clusters received and RDS for the route configurations the listeners name, and ACKs every
  * response at once (with the names it is subscribed to). Responses are decoded lazily: only the
- * envelope (version, nonce, type), plus the resources of CDS and LDS, which name what EDS and RDS
- * must subscribe to. Channels use a 16 MiB HTTP/2 window (Envoy's default is 256 MiB). Every ACK is reported to the parent (stream, type, version, time sent) in
- * batches over IPC, and so is the number of fully synced streams.
+ * envelope (version, nonce, type), plus, in CDS and LDS, the names EDS and RDS must subscribe to
+ * (names.ts). ACKs are encoded by hand. Channels use a 16 MiB HTTP/2 window (Envoy's default is
+ * 256 MiB). Every ACK is reported to the parent (stream, type, version, time sent) in batches
+ * over IPC, and so is the number of fully synced streams; the parent may ask for the CPU time.
  *
  * Run only by bench/ads.ts (child_process.fork with an IPC channel).
  */
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import { adsServiceDefinition, decodeResource, lookupMessage } from '../../src/api/xds/index.js';
+import { adsServiceDefinition } from '../../src/api/xds/index.js';
 import type { DiscoveryRequest } from '../../src/api/xds/discovery.js';
-import { edsNames, rdsNames } from '../../src/compile/index.js';
-import type { Cluster } from '../../src/api/envoy/cluster.js';
-import type { Listener } from '../../src/api/envoy/listener.js';
+import { clusterEdsName, listenerRdsNames } from './names.js';
 import { CDS, EDS, LDS, RDS, TYPE_URLS, now, type AckRecord, type ClientNode, type FromClients, type ToClients } from './protocol.js';
 
 /** The envelope of a DiscoveryResponse as protobufjs decodes it (keepCase), resources still packed. */
@@ -27,26 +26,37 @@ interface RawResponse {
   version_info: string;
   type_url: string;
   nonce: string;
-  resources: { type_url: string; value: Uint8Array }[];
+  /** For CDS and LDS: the EDS or RDS names the resources name (names.ts). */
+  names?: string[];
 }
 
 const ACK_BATCH_MS = 5;
+const NO_NAMES: string[] = [];
 
 function send(m: FromClients): void {
   process.send?.(m);
 }
 
-const anyType = lookupMessage('google.protobuf.Any');
-if (!anyType) throw new Error('google.protobuf.Any not found in the Envoy protos');
+/** The value (2) of a google.protobuf.Any. */
+function anyValue(any: Uint8Array): Uint8Array {
+  const r = protobuf.Reader.create(any);
+  let value: Uint8Array = new Uint8Array();
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag === 18) value = r.bytes();
+    else r.skipType(tag & 7);
+  }
+  return value;
+}
 
 /**
  * The envelope of a DiscoveryResponse (version_info = 1, type_url = 4, nonce = 5); the resources
- * (2) are decoded only for CDS and LDS, whose contents name the EDS and RDS subscriptions. A real
- * Envoy decodes everything, but in a process (and on cores) of its own.
+ * (2) are read only for CDS and LDS, and only for the names of the EDS and RDS subscriptions
+ * (names.ts). A real Envoy decodes everything, but in a process (and on cores) of its own.
  */
 function decodeResponse(b: Buffer): RawResponse {
   const r = protobuf.Reader.create(b);
-  const out: RawResponse = { bytes: b.length, version_info: '', type_url: '', nonce: '', resources: [] };
+  const out: RawResponse = { bytes: b.length, version_info: '', type_url: '', nonce: '' };
   const packed: Uint8Array[] = [];
   while (r.pos < r.len) {
     const tag = r.uint32();
@@ -58,17 +68,53 @@ function decodeResponse(b: Buffer): RawResponse {
       default: r.skipType(tag & 7);
     }
   }
-  if (out.type_url === CDS || out.type_url === LDS) {
-    out.resources = packed.map((p) => anyType!.decode(p) as unknown as { type_url: string; value: Uint8Array });
+  if (out.type_url === CDS) {
+    out.names = [];
+    for (const p of packed) {
+      const n = clusterEdsName(anyValue(p));
+      if (n !== undefined) out.names.push(n);
+    }
+  } else if (out.type_url === LDS) {
+    const names = new Set<string>();
+    for (const p of packed) listenerRdsNames(anyValue(p), names);
+    out.names = [...names];
   }
   return out;
 }
 
-/** adsServiceDefinition() with a response deserializer that leaves resources packed. */
+/** Encoded resource_names (field 3) by names list: a stream ACKs with the same list until it changes. */
+const namesBytes = new WeakMap<readonly string[], Uint8Array>();
+
+/**
+ * A DiscoveryRequest as bytes. An ACK (no node, no error) is written by hand, its resource
+ * names encoded once per list: the generic codec checks every field of every ACK against the
+ * protos, which at a thousand streams ACKing 185 EDS names each costs the client more than
+ * the responses do. Anything else goes through `general`.
+ */
+function encodeRequest(general: (r: DiscoveryRequest) => Buffer): (r: DiscoveryRequest) => Buffer {
+  return (r) => {
+    if (r.node || r.errorDetail) return general(r);
+    const names = r.resourceNames ?? [];
+    let nb = namesBytes.get(names);
+    if (!nb) {
+      const w = protobuf.Writer.create();
+      for (const n of names) w.uint32(26).string(n);
+      namesBytes.set(names, (nb = w.finish()));
+    }
+    const w = protobuf.Writer.create();
+    if (r.versionInfo) w.uint32(10).string(r.versionInfo);
+    if (r.typeUrl) w.uint32(34).string(r.typeUrl);
+    if (r.responseNonce) w.uint32(42).string(r.responseNonce);
+    return Buffer.concat([w.finish(), nb]);
+  };
+}
+
+/** adsServiceDefinition() with a response deserializer that leaves resources packed and a cheap ACK serializer. */
 function clientDefinition(): grpc.ServiceDefinition {
   const def = adsServiceDefinition();
+  const m = def.StreamAggregatedResources as unknown as grpc.MethodDefinition<DiscoveryRequest, unknown>;
   return {
-    StreamAggregatedResources: { ...def.StreamAggregatedResources, responseDeserialize: decodeResponse },
+    StreamAggregatedResources: { ...m, requestSerialize: encodeRequest((r) => m.requestSerialize(r)), responseDeserialize: decodeResponse },
   } as unknown as grpc.ServiceDefinition;
 }
 
@@ -149,19 +195,19 @@ class Stream {
     this.lastNonce.set(typeUrl, r.nonce);
     let follow: DiscoveryRequest | undefined;
     if (typeUrl === CDS) {
-      const names = edsNames(r.resources.map((a) => decodeResource(a.type_url, a.value) as unknown as Cluster));
+      const names = r.names ?? [];
       if (!sameNames(names, this.edsNames)) {
         this.edsNames = names;
         follow = { typeUrl: EDS, resourceNames: names, versionInfo: this.acked.get(EDS) ?? '', responseNonce: this.lastNonce.get(EDS) ?? '' };
       }
     } else if (typeUrl === LDS) {
-      const names = rdsNames(r.resources.map((a) => decodeResource(a.type_url, a.value) as unknown as Listener));
+      const names = r.names ?? [];
       if (!sameNames(names, this.rdsNames)) {
         this.rdsNames = names;
         follow = { typeUrl: RDS, resourceNames: names, versionInfo: this.acked.get(RDS) ?? '', responseNonce: this.lastNonce.get(RDS) ?? '' };
       }
     }
-    const resourceNames = typeUrl === EDS ? this.edsNames : typeUrl === RDS ? this.rdsNames : [];
+    const resourceNames = typeUrl === EDS ? this.edsNames : typeUrl === RDS ? this.rdsNames : NO_NAMES;
     this.call!.write({ typeUrl, versionInfo: r.version_info, responseNonce: r.nonce, resourceNames });
     this.acked.set(typeUrl, r.version_info);
     reportAck([this.index, TYPE_URLS.indexOf(typeUrl as (typeof TYPE_URLS)[number]), r.version_info, now(), r.bytes]);

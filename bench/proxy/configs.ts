@@ -11,23 +11,24 @@
 /** The response body of the upstream (a small JSON-ish text, 64 bytes). */
 export const UPSTREAM_BODY = '{"service":"bench-upstream","ok":true,"padding":"0123456789abc"}';
 
-/** nginx as the fixed-response upstream: one process, keep-alive without a request cap. */
-export function nginxUpstreamConf(dir: string, port: number): string {
+/** One foreground nginx process, its files under `dir`, keep-alive without a request cap (opens `http {`). */
+function nginxPreamble(dir: string, name: string, tmp: string): string {
   return `daemon off;
 master_process off;
 worker_processes 1;
-error_log ${dir}/upstream-error.log warn;
-pid ${dir}/upstream.pid;
+error_log ${dir}/${name}-error.log warn;
+pid ${dir}/${name}.pid;
 events { worker_connections 8192; }
 http {
   access_log off;
-  client_body_temp_path ${dir}/u-body;
-  proxy_temp_path ${dir}/u-proxy;
-  fastcgi_temp_path ${dir}/u-fcgi;
-  uwsgi_temp_path ${dir}/u-uwsgi;
-  scgi_temp_path ${dir}/u-scgi;
+${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${tmp}-${t};`).join('\n')}
   keepalive_requests 100000000;
-  keepalive_timeout 300s;
+  keepalive_timeout 300s;`;
+}
+
+/** nginx as the fixed-response upstream: one process, keep-alive without a request cap. */
+export function nginxUpstreamConf(dir: string, port: number): string {
+  return `${nginxPreamble(dir, 'upstream', 'u')}
   server {
     listen 127.0.0.1:${port} reuseport backlog=4096;
     location / {
@@ -41,21 +42,7 @@ http {
 
 /** nginx as a reverse proxy with an upstream keep-alive pool. */
 export function nginxProxyConf(dir: string, port: number, upstreamPort: number): string {
-  return `daemon off;
-master_process off;
-worker_processes 1;
-error_log ${dir}/proxy-error.log warn;
-pid ${dir}/proxy.pid;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/p-body;
-  proxy_temp_path ${dir}/p-proxy;
-  fastcgi_temp_path ${dir}/p-fcgi;
-  uwsgi_temp_path ${dir}/p-uwsgi;
-  scgi_temp_path ${dir}/p-scgi;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
+  return `${nginxPreamble(dir, 'proxy', 'p')}
   upstream backend {
     server 127.0.0.1:${upstreamPort};
     keepalive 128;

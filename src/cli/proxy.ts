@@ -208,7 +208,7 @@ export function proxyCommand(io: Io, setCode: (c: number) => void, deps: ProxyCo
         canonicalService: labels['service.istio.io/canonical-name'] ?? labels['app'] ?? workload,
         canonicalRevision: labels['service.istio.io/canonical-revision'] ?? labels['version'] ?? 'latest',
       });
-      const accessLog = new AccessLogger({ stream: { write: io.out }, enabled: opts.accessLog });
+      const accessLog = new AccessLogger({ stream: { write: io.out }, enabled: opts.accessLog, coalesce: true });
       const lastUpdated: Partial<Record<ResourceTypeUrl, number>> = {};
       let ready = false;
       const xds = new XdsClient({

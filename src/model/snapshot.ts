@@ -37,9 +37,16 @@ export interface SnapshotOptions extends RegistryOptions {
 /** Kinds that feed the registry; a change to any other kind keeps the registry. */
 export const REGISTRY_KINDS: ReadonlySet<string> = new Set(['Service', 'ServiceEntry', 'WorkloadEntry', 'WorkloadGroup', 'Deployment', 'Pod']);
 
+const proxyKeys = new WeakMap<Proxy, string>();
+
+/** The memo key of per-proxy answers; remembered per Proxy object (proxies are not mutated). */
 function proxyKey(p: Proxy): string {
-  const labels = Object.keys(p.labels).sort().map((k) => `${k}=${p.labels[k]}`).join(',');
-  return `${p.type}|${p.namespace}|${labels}`;
+  let k = proxyKeys.get(p);
+  if (k === undefined) {
+    const labels = Object.keys(p.labels).sort().map((l) => `${l}=${p.labels[l]}`).join(',');
+    proxyKeys.set(p, (k = `${p.type}|${p.namespace}|${labels}`));
+  }
+  return k;
 }
 
 function versionOf(objects: readonly RawObject[], opts: SnapshotOptions): string {

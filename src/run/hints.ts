@@ -1,7 +1,8 @@
 /**
  * The commands `trellis up` suggests once the mesh is ready, derived from the config it runs:
  * a request through the ingress gateway (the first host of a Gateway server on port 80 that the
- * ingress gateway serves, as the `Host` header), a request from inside the mesh (`trellis exec`
+ * ingress gateway serves, as the `Host` header, and the first URI match of a VirtualService bound
+ * to it for that host), a request from inside the mesh (`trellis exec`
  * from a workload with a sidecar to the first mesh VirtualService's host, service port and first
  * URI match), and `trellis status`. For the quick start: `curl -H 'Host: fe.toptops.top'
  * http://127.0.10.1:8080/`, `trellis exec proxy -- curl -s http://demoapp:8080/canary`. Pure.
@@ -16,15 +17,21 @@ function selects(selector: Readonly<Record<string, string>> | undefined, labels:
   return !!selector && Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-/** `Host` of the first plain-HTTP ingress server on port 80 ('' for `*`), if any. */
-function ingressHost(snapshot: Snapshot): string | undefined {
+/**
+ * `Host` of the first plain-HTTP ingress server on port 80 ('' for `*`), if any, and the first
+ * URI match of a VirtualService bound to that Gateway for that host ('/' when none).
+ */
+function ingressRequest(snapshot: Snapshot): { host: string; path: string } | undefined {
   for (const g of snapshot.gateways) {
     const spec = g.spec as Gateway;
     if (!selects(spec.selector, INGRESS_GATEWAY.labels)) continue;
     for (const s of spec.servers ?? []) {
       if (s?.port?.number !== 80) continue;
-      const host = (s.hosts ?? []).map((h) => h.slice(h.indexOf('/') + 1)).find((h) => h && !h.includes('*'));
-      return host ?? '';
+      const host = (s.hosts ?? []).map((h) => h.slice(h.indexOf('/') + 1)).find((h) => h && !h.includes('*')) ?? '';
+      const bound = snapshot.virtualServices.find((vs) =>
+        (vs.spec.gateways ?? []).some((n) => n === `${g.namespace}/${g.name}` || (n === g.name && vs.namespace === g.namespace)) &&
+        (vs.spec.hosts ?? []).some((h) => h === host || h === '*'));
+      return { host, path: bound ? firstPath(bound.spec) : '/' };
     }
   }
   return undefined;
@@ -64,8 +71,8 @@ function meshRequest(snapshot: Snapshot, workloads: readonly WorkloadPlan[]): { 
 /** Up to three commands to try; `trellis` is how the user runs the command (`npx trellis`…). */
 export function hints(snapshot: Snapshot, workloads: readonly WorkloadPlan[], ingressUrl: string, trellis: string): string[] {
   const out: string[] = [];
-  const host = ingressHost(snapshot);
-  if (host !== undefined) out.push(`curl ${host ? `-H 'Host: ${host}' ` : ''}${ingressUrl}/`);
+  const ingress = ingressRequest(snapshot);
+  if (ingress) out.push(`curl ${ingress.host ? `-H 'Host: ${ingress.host}' ` : ''}${ingressUrl}${ingress.path}`);
   const mesh = meshRequest(snapshot, workloads);
   if (mesh) out.push(`${trellis} exec ${mesh.client} -- curl -s ${mesh.url}`);
   out.push(`${trellis} status`);

@@ -11,7 +11,9 @@
  * gateway listeners resolve). When in doubt it answers the kinds, which means a full push (the
  * server still sends only the types whose content changed for each proxy). With only endpoints
  * changed, `pushChange` also names the hosts whose endpoints changed and the workloads that
- * changed, for the server's incremental EDS. Pure.
+ * changed, for the server's incremental EDS. Pure, apart from remembering the JSON of registry
+ * objects (immutable), so that a change compares each object once, not once as "after" and again
+ * as "before" in the next change.
  */
 import type { Snapshot } from '../model/types.js';
 import type { Endpoint, Workload } from '../registry/types.js';
@@ -19,12 +21,21 @@ import { ENDPOINTS_KIND, type EndpointChanges } from './types.js';
 
 const WORKLOAD_KINDS: ReadonlySet<string> = new Set(['WorkloadEntry', 'Pod', 'Deployment']);
 
+const jsonOf = new WeakMap<object, string>();
+
+/** JSON of an immutable registry object (or list), remembered. */
+function json(o: object): string {
+  let j = jsonOf.get(o);
+  if (j === undefined) jsonOf.set(o, (j = JSON.stringify(o)));
+  return j;
+}
+
 /** Items present in one list and not the other (or a different number of times), by JSON. */
-function changedItems<T>(before: readonly T[], after: readonly T[]): T[] {
+function changedItems<T extends object>(before: readonly T[], after: readonly T[]): T[] {
   const counts = new Map<string, { item: T; n: number }>();
   for (const [list, d] of [[before, 1], [after, -1]] as const) {
     for (const item of list) {
-      const k = JSON.stringify(item);
+      const k = json(item);
       const c = counts.get(k);
       if (c) c.n += d;
       else counts.set(k, { item, n: d });
@@ -42,7 +53,7 @@ export function pushChange(changed: ReadonlySet<string>, before: Snapshot, after
   const full = { changedKinds: changed };
   if (changed.size === 0 || ![...changed].every((k) => WORKLOAD_KINDS.has(k))) return full;
   if (before.registry === after.registry) return full;
-  if (JSON.stringify(before.registry.services) !== JSON.stringify(after.registry.services)) return full;
+  if (json(before.registry.services) !== json(after.registry.services)) return full;
   const eds = new Set(after.registry.services.filter((s) => s.resolution === 'CLIENT_SIDE_LB').map((s) => `${s.namespace}|${s.hostname}`));
   const endpoints: Endpoint[] = changedItems(before.registry.endpoints, after.registry.endpoints);
   if (endpoints.some((e) => !eds.has(`${e.serviceNamespace}|${e.hostname}`))) return full;

@@ -10,7 +10,7 @@
  * repeated message fields are encoded one by one and kept by content, so an edited route
  * configuration re-encodes one virtual host, not fifty. Everything is encoded by api/xds
  * `encodeMessage`, which checks values against the Envoy protos and throws XdsCodecError as
- * before. Pure apart from the caches: WeakMaps, and a bounded map of element encodings, and
+ * before. Pure apart from the caches: WeakMaps, a few recent responses, and
  * the counters in `encodeStats` (what was encoded, for the benchmark; load-independent figures).
  */
 import protobuf from 'protobufjs';
@@ -34,22 +34,19 @@ const RESPONSE_KEYS: ReadonlySet<string> = new Set(['versionInfo', 'resources', 
 
 /**
  * Encoded elements of top-level repeated message fields (a route configuration's virtual hosts,
- * a listener's filter chains) by type and JSON: a changed route configuration re-encodes only
- * the virtual hosts that changed. Two generations, rotated by count, so it stays bounded.
+ * a listener's filter chains) by element object: the generation cache interns elements across
+ * snapshots (intern.ts), so a changed route configuration re-encodes only the virtual hosts that
+ * changed.
  */
-let elementsNow = new Map<string, Uint8Array>();
-let elementsBefore = new Map<string, Uint8Array>();
-const MAX_ELEMENTS = 20_000;
+const elementCache = new WeakMap<object, Uint8Array>();
 
-function elementBytes(type: protobuf.Type, element: unknown): Uint8Array {
-  const key = `${type.fullName}\u0000${JSON.stringify(element)}`;
-  let b = elementsNow.get(key) ?? elementsBefore.get(key);
-  if (!b) b = encodeMessage(type.fullName.slice(1), element as object); // throws XdsCodecError
-  if (elementsNow.size >= MAX_ELEMENTS) {
-    elementsBefore = elementsNow;
-    elementsNow = new Map();
+function elementBytes(type: protobuf.Type, element: object): Uint8Array {
+  if (typeof element !== 'object' || element === null) return encodeMessage(type.fullName.slice(1), element); // throws XdsCodecError
+  let b = elementCache.get(element);
+  if (!b) {
+    b = encodeMessage(type.fullName.slice(1), element); // throws XdsCodecError
+    elementCache.set(element, b);
   }
-  elementsNow.set(key, b);
   return b;
 }
 
@@ -71,7 +68,7 @@ function resourceBytes(resource: object): Uint8Array {
       rest[k] = v;
       continue;
     }
-    for (const e of v as unknown[]) {
+    for (const e of v as object[]) {
       const b = elementBytes(element, e);
       parts.push(protobuf.Writer.create().uint32((f.id << 3) | 2).uint32(b.length).finish(), b);
     }

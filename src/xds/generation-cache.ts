@@ -12,11 +12,11 @@
  *   stream's previous assignments are kept but for the changed hosts' clusters, which alone are
  *   regenerated (unless the proxy's own workload changed and its locality is not resolved on
  *   the Proxy: the generator then reads the workload's, which may have changed).
- * - Interning: every resource is serialized once and replaced by the first resource seen with
- *   the same JSON, in this snapshot or the previous one; the SotW version is a hash of the
- *   resources' hashes, each computed once per distinct resource. Equal lists are one array too,
- *   so that a list sent to many proxies is encoded once. Equal resources are then one object across proxies, which is
- *   what lets encode.ts encode each of them once, and what keeps a connection's memory small.
+ * - Interning (intern.ts): every resource is serialized once and replaced by the first resource
+ *   seen with the same content, in this snapshot or the previous one, and so are the elements of
+ *   its top-level arrays; the SotW version is a hash of the resources' hashes. Equal lists are one
+ *   array too. Equal resources are then one object across proxies, which is what lets encode.ts
+ *   encode each of them once, and what keeps a connection's memory small.
  *
  * - Reuse across snapshots: a stream passes what it generated last (`Basis`); when nothing that
  *   generation read of the snapshot changed since (snapshot-deps.ts), it is returned as is, so
@@ -37,7 +37,9 @@ import { TypeUrl } from '../api/envoy/common.js';
 import { parseClusterName } from '../api/names.js';
 import type { EndpointChanges, Generator } from './types.js';
 import { ENDPOINTS_KIND } from './types.js';
-import { contentVersion } from './version.js';
+import { Interner, listVersion, resourceVersion } from './intern.js';
+
+export { listVersion, resourceVersion };
 
 /** One type's resources for one proxy, ready to send. Shared between proxies: never mutate. */
 export interface Generated {
@@ -123,18 +125,6 @@ export interface GenerationStats {
   unshareable: number;
 }
 
-const listVersions = new WeakMap<readonly object[], string>();
-
-/** The SotW version of a resource list: a hash of its resources' hashes, in order. */
-export function listVersion(resources: readonly object[]): string {
-  let v = listVersions.get(resources);
-  if (v === undefined) {
-    v = contentVersion(resources.map(resourceVersion).join('\n'));
-    listVersions.set(resources, v);
-  }
-  return v;
-}
-
 const hostOfCluster = new Map<string, string | undefined>();
 
 /** The service hostname in an EDS cluster name (`outbound|…|HOST`, SNI-DNAT `outbound_.…_.HOST`). */
@@ -149,29 +139,15 @@ function clusterHost(name: string): string | undefined {
 /** Distinct read lists kept per (generator, names); past this, new shapes are not kept. */
 const MAX_SIGNATURES = 64;
 
-const jsonOf = new WeakMap<object, string>();
-const versionOf = new WeakMap<object, string>();
-
-/** Content version of one resource (Delta, and the parts of a SotW version): the hash of its JSON. */
-export function resourceVersion(resource: object): string {
-  let v = versionOf.get(resource);
-  if (v === undefined) {
-    v = contentVersion(jsonOf.get(resource) ?? JSON.stringify(resource));
-    versionOf.set(resource, v);
-  }
-  return v;
-}
-
 export class GenerationCache {
   private snapshot: Snapshot | undefined;
   private buckets = new Map<Generator, Map<string, Bucket>>();
-  private internNow = new Map<string, object>();
-  private internBefore = new Map<string, object>();
+  private readonly interner = new Interner();
   /** Resource lists by version: equal lists are one array (encode.ts keeps its bytes). */
-  private listsNow = new Map<string, readonly object[]>();
-  private listsBefore = new Map<string, readonly object[]>();
   /** Incremental EDS results by (previous list, regenerated part). */
-  private merges = new WeakMap<readonly object[], WeakMap<readonly object[], readonly object[]>>();
+  private merges = new WeakMap<Generated, WeakMap<object, Generated>>();
+  /** `callAnswer` bound to the snapshot in effect (made once per snapshot, not per proxy). */
+  private call: { snapshot?: Snapshot; fn?: (key: string, root: object) => string } = {};
   private transitions: Transition[] = [];
   /** deltaSince results for the snapshot in effect, by `from` version. */
   private deltas = new Map<string, (SnapshotDelta & { endpoints?: EndpointChanges }) | undefined>();
@@ -244,7 +220,7 @@ export class GenerationCache {
     let bucket = byNames.get(bucketKey);
     if (!bucket) byNames.set(bucketKey, (bucket = { sigs: [], generated: 0, hits: 0 }));
     if (this.share) {
-      const call = (key: string, root: object): string => callAnswer(snapshot, key, root);
+      const call = this.callOn(snapshot);
       for (const sig of bucket.sigs) {
         const key = evaluate(proxy, sig.reads, call);
         const hit = key === undefined ? undefined : sig.outputs.get(key);
@@ -315,24 +291,32 @@ export class GenerationCache {
     }
     if (stale.length === names.length) return undefined;
     const part = stale.length > 0 ? this.produce(snapshot, typeUrl, gen, proxy, stale, namesKey(stale)) : undefined;
-    const partList = part?.resources ?? [];
-    let byPart = this.merges.get(previous.resources);
-    if (!byPart) this.merges.set(previous.resources, (byPart = new WeakMap()));
-    let resources = byPart.get(partList);
-    if (!resources) {
+    // one merge per (previous output, regenerated part): shared by every proxy with both
+    let byPart = this.merges.get(previous);
+    if (!byPart) this.merges.set(previous, (byPart = new WeakMap()));
+    let merged = byPart.get(part ?? NO_PART);
+    if (!merged) {
+      const partList = part?.resources ?? [];
       const staleSet = new Set(stale);
       const fresh = new Map(partList.map((r) => [resourceName(r), r] as const));
       const kept = new Map(previous.resources.map((r) => [resourceName(r), r] as const));
-      const merged: object[] = [];
+      const list: object[] = [];
       for (const n of names) {
         const r = staleSet.has(n) ? fresh.get(n) : kept.get(n);
-        if (r) merged.push(r);
+        if (r) list.push(r);
       }
-      resources = this.internList(merged, listVersion(merged));
-      byPart.set(partList, resources);
+      const resources = this.interner.list(list, listVersion(list));
+      const deps = part?.deps ? mergeDeps(previous.deps!, part.deps) : previous.deps!;
+      merged = { resources, version: listVersion(resources), deps };
+      byPart.set(part ?? NO_PART, merged);
     }
-    const deps = part?.deps ? mergeDeps(previous.deps!, part.deps) : previous.deps!;
-    return { resources, version: listVersion(resources), deps };
+    return merged;
+  }
+
+  /** `callAnswer` on `snapshot`, as `evaluate` wants it. */
+  private callOn(snapshot: Snapshot): (key: string, root: object) => string {
+    if (this.call.snapshot !== snapshot || !this.call.fn) this.call = { snapshot, fn: (key, root) => callAnswer(snapshot, key, root) };
+    return this.call.fn!;
   }
 
   /** The part outputs as one output; the same object for the same tuple of part outputs. */
@@ -346,19 +330,11 @@ export class GenerationCache {
     if (!node.joined) {
       const list = outs.flatMap((g) => g.resources);
       const version = listVersion(list);
-      node.joined = { resources: this.internList(list, version), version, parts: outs };
+      node.joined = { resources: this.interner.list(list, version), version, parts: outs };
     }
     return node.joined;
   }
 
-  /** The one array for a list of this version. */
-  private internList(list: readonly object[], version: string): readonly object[] {
-    let canon = this.listsNow.get(version);
-    if (canon) return canon;
-    canon = this.listsBefore.get(version) ?? list;
-    this.listsNow.set(version, canon);
-    return canon;
-  }
 
   /**
    * What changed from the snapshot of version `from` to `now`; undefined when unknown or
@@ -399,10 +375,7 @@ export class GenerationCache {
   private rotate(snapshot: Snapshot): void {
     this.snapshot = snapshot;
     this.buckets = new Map();
-    this.internBefore = this.internNow;
-    this.internNow = new Map();
-    this.listsBefore = this.listsNow;
-    this.listsNow = new Map();
+    this.interner.rotate();
     this.deltas = new Map();
   }
 
@@ -412,24 +385,15 @@ export class GenerationCache {
     for (const r of raw) {
       if (wanted && !wanted.has(resourceName(r))) continue;
       const shaped = '@type' in r ? r : { '@type': typeUrl, ...r };
-      resources.push(this.intern(JSON.stringify(shaped), shaped));
+      resources.push(this.interner.resource(shaped));
     }
     const version = listVersion(resources);
-    return { resources: this.internList(resources, version), version, deps };
-  }
-
-  private intern(json: string, resource: object): object {
-    let canon = this.internNow.get(json);
-    if (canon) return canon;
-    canon = this.internBefore.get(json);
-    if (!canon) {
-      canon = resource;
-      jsonOf.set(canon, json);
-    }
-    this.internNow.set(json, canon);
-    return canon;
+    return { resources: this.interner.list(resources, version), version, deps };
   }
 }
+
+/** Stands for "nothing regenerated" in the merge table. */
+const NO_PART: object = {};
 
 function mergeDeps(a: SnapshotDeps, b: SnapshotDeps): SnapshotDeps {
   const calls = [...a.calls];

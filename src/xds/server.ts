@@ -7,6 +7,9 @@
  * CLI; metrics hang off `onEvent`. gRPC plumbing lives in grpc.ts; stream logic in sotw.ts and
  * delta.ts; generation (shared between proxies, kept across snapshots that do not affect it,
  * incremental EDS) in generation-cache.ts, which is told of every snapshot transition here.
+ * Pushes start in time slices (push-queue.ts), so the first proxies' responses go out while
+ * the rest are generated; every push of a round carries the round's nonce, so equal responses
+ * are equal bytes (encode.ts keeps the last few).
  */
 import type { Server } from '@grpc/grpc-js';
 import { grpcGenerators } from '../compile/grpc/index.js';

@@ -130,25 +130,29 @@ export class SnapshotRecorder {
   }
 }
 
+/** Whether `kind` may have changed (a module-level function: this runs per proxy, type and member). */
+function changed(d: SnapshotDelta, kind: string): boolean {
+  return d.kinds === undefined || d.kinds.has(kind);
+}
+
 function memberUnchanged(m: string, d: SnapshotDelta): boolean {
-  const changed = (kind: string): boolean => d.kinds === undefined || d.kinds.has(kind);
   if (REGISTRY_MEMBERS.has(m)) return !d.registryChanged;
   switch (m) {
     case 'virtualServices':
     case 'virtualServicesFor':
-      return !changed('VirtualService');
+      return !changed(d, 'VirtualService');
     case 'destinationRules':
-      return !changed('DestinationRule');
+      return !changed(d, 'DestinationRule');
     case 'destinationRule': // the rule for a host, whose namespace comes from the registry
-      return !changed('DestinationRule') && !d.registryChanged;
+      return !changed(d, 'DestinationRule') && !d.registryChanged;
     case 'gateways':
     case 'gatewayServers':
-      return !changed('Gateway');
+      return !changed(d, 'Gateway');
     case 'sidecars':
     case 'sidecarScope()':
-      return !changed('Sidecar');
+      return !changed(d, 'Sidecar');
     case 'visibleServices()':
-      return !changed('Sidecar') && !changed('VirtualService') && !d.registryChanged;
+      return !changed(d, 'Sidecar') && !changed(d, 'VirtualService') && !d.registryChanged;
     default: // version, anything not listed: assume it changed
       return false;
   }

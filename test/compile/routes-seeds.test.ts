@@ -195,7 +195,8 @@ test('seed 002: demo-gateway redirects port 80 to HTTPS and serves 443 as plain 
   const vh = simulate(rc80, { host: 'anything.example', path: '/' }).virtualHost;
   assert.equal(vh?.name, '*:80');
   assert.equal(vh?.requireTls, 'ALL');
-  // no VirtualService is bound to demo-gateway: 443 gets Istio's 404 virtual host
+  // VirtualService bookinfo (bookinfo-routing.yaml, added for Bookinfo) is bound to demo-gateway: 443 serves productpage
   const rc443 = routeConfig(snap, gw, 'http.8443');
-  assert.deepEqual(rc443.virtualHosts?.map((v) => [v.name, v.domains, v.routes]), [['blackhole:443', ['*'], []]]);
+  assert.deepEqual(rc443.virtualHosts?.map((v) => [v.name, v.domains]), [['*:443', ['*']]]);
+  assert.equal(target(simulate(rc443, { host: 'anything.example', path: '/' }).route), 'outbound|9080||productpage.default.svc.cluster.local');
 });

@@ -56,7 +56,7 @@ test('base: a STATIC ServiceEntry for a server outside the mesh, straight from t
 });
 
 test('steps/01: the endpoint as a WorkloadEntry, routed to subset v10', { timeout: 10_000 }, async () => {
-  mesh.store.applyText('serviceentry-ngx.yaml', example('steps/01-workload-entry/workloadentry-serviceentry.yaml'));
+  mesh.store.applyText('serviceentry-ngx.yaml', example('steps/01-workload-entry/serviceentry-ngx.yaml'));
   mesh.store.applyText('traffic-ngx.yaml', example('steps/01-workload-entry/traffic-ngx.yaml'));
   await waitFor('the v10 route', async () => {
     const r = await get(mesh.explicit, 'http://ngx.hj.com/we');
@@ -73,9 +73,9 @@ test('steps/02: sidecar → egress gateway (127.0.10.2) → the external server'
     labels: { app: 'istio-egressgateway', istio: 'egressgateway' },
     log: (l) => mesh.logs.push(`egress: ${l}`), accessLog: (l) => egressAccess.push(l),
   });
-  // Step 02 replaces ngx-vs (kept with step 01's DestinationRule in one file here) and adds the Gateway.
-  const dr = example('steps/01-workload-entry/traffic-ngx.yaml').split(/^---$/m)[0]!;
-  mesh.store.applyText('traffic-ngx.yaml', `${dr}---\n${example('steps/02-egress-gateway/egress-gateway-ngx.yaml')}`);
+  // Step 02 replaces traffic-ngx.yaml (step 01's DestinationRule, the new ngx-vs) and adds the Gateway.
+  mesh.store.applyText('traffic-ngx.yaml', example('steps/02-egress-gateway/traffic-ngx.yaml'));
+  mesh.store.applyText('egress-gateway-ngx.yaml', example('steps/02-egress-gateway/egress-gateway-ngx.yaml'));
   await waitFor('the egress gateway listener', () => egress!.listeners.bound().get('0.0.0.0_8080') === `${EGRESS_GATEWAY_ADDRESS}:8080`);
   const before = nginx.hits;
   await waitFor('the hop through the egress gateway', async () => {

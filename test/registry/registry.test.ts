@@ -316,7 +316,7 @@ test('examples/000: STATIC ServiceEntry ngx.hj.com and its WorkloadEntry variant
   assert.deepEqual([s.resolution, s.addresses, s.meshExternal], ['CLIENT_SIDE_LB', ['127.0.0.25'], true]);
   assert.deepEqual(eps(base, 'ngx.hj.com', 80).map((e) => `${e.address}:${e.port}`), ['127.0.0.25:80']);
   const we = buildRegistry(loadPaths(['examples/000-external-services/serviceentry-ngx.yaml',
-    'examples/000-external-services/steps/01-workload-entry/workloadentry-serviceentry.yaml']).objects.map((o) => o.raw));
+    'examples/000-external-services/steps/01-workload-entry/serviceentry-ngx.yaml']).objects.map((o) => o.raw));
   const e = eps(we, 'ngx.hj.com', 80);
   assert.equal(we.services.filter((x) => x.hostname === 'ngx.hj.com').length, 1, 'the step replaces the base ServiceEntry');
   assert.deepEqual(e.map((x) => [x.address, x.port, x.labels.version, x.workload?.name]), [['127.0.0.25', 80, 'v1.0', 'ngx-we']]);

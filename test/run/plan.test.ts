@@ -194,3 +194,8 @@ test('hints: the quick start suggests the ingress request, the canary through ex
     'npx trellis status',
   ]);
 });
+
+test('hints: the ingress request takes the first URI match of a VirtualService bound to the Gateway (seed 003)', () => {
+  const { plans, snapshot } = planOf([resolve('examples/003-ingress-uri-routing')]);
+  assert.equal(hints(snapshot, plans, 'http://127.0.10.1:8080', 'npx trellis')[0], "curl -H 'Host: simple.baihl.io' http://127.0.10.1:8080/simple/httpserver");
+});

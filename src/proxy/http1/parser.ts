@@ -288,12 +288,17 @@ export class Http1Parser {
           else this.state = S.UntilClose;
           break;
         }
-        case S.Length: {
+        case S.Length:
+        case S.ChunkData: {
+          // `remaining` bytes of a Content-Length body or of one chunk.
           const n = Math.min(this.remaining, len - off);
           this.remaining -= n;
           const piece = buf.subarray(off, off + n);
           off += n;
-          if (this.remaining === 0) this.state = S.Done;
+          if (this.remaining === 0) {
+            if (this.state === S.Length) this.state = S.Done;
+            else { this.state = S.ChunkDataEnd; this.crlfSeen = 0; }
+          }
           this.h.onBody(piece);
           if (this.failed) return;
           break;
@@ -336,16 +341,6 @@ export class Http1Parser {
           off = eol + 1;
           if (size === 0) this.state = S.Trailers;
           else { this.state = S.ChunkData; this.remaining = size; }
-          break;
-        }
-        case S.ChunkData: {
-          const n = Math.min(this.remaining, len - off);
-          this.remaining -= n;
-          const piece = buf.subarray(off, off + n);
-          off += n;
-          if (this.remaining === 0) { this.state = S.ChunkDataEnd; this.crlfSeen = 0; }
-          this.h.onBody(piece);
-          if (this.failed) return;
           break;
         }
         case S.ChunkDataEnd: {
@@ -473,9 +468,15 @@ export class Http1Parser {
       p = e + 2;
     }
 
-    const conn = connection === undefined ? [] : tokens(connection);
-    head.keepAlive = head.minor === 1 ? !conn.includes('close') : conn.includes('keep-alive');
-    head.upgrade = hasUpgrade && conn.includes('upgrade');
+    if (connection === undefined) {
+      head.keepAlive = head.minor === 1;
+    } else {
+      // `keep-alive` / `close` alone are the usual values: no list to split.
+      const lc = connection.length <= 10 ? connection.toLowerCase() : '';
+      const conn = lc === 'keep-alive' || lc === 'close' ? [lc] : tokens(connection);
+      head.keepAlive = head.minor === 1 ? !conn.includes('close') : conn.includes('keep-alive');
+      head.upgrade = hasUpgrade && conn.includes('upgrade');
+    }
     if (te !== undefined) {
       if (cl !== undefined) return void this.fail(400, 'both Content-Length and Transfer-Encoding');
       if (head.minor === 0 && this.kind === 'request') return void this.fail(400, 'Transfer-Encoding in an HTTP/1.0 request');

@@ -221,6 +221,23 @@ function readableSource(r: Readable): BodySource {
   };
 }
 
+/**
+ * Connections without a request for DOWNSTREAM_IDLE_MS are closed by one sweep for all of them
+ * (a per-socket timeout would re-arm a timer on every read and write).
+ */
+const live = new Set<Http1ServerConnection>();
+let idleSweep: ReturnType<typeof setInterval> | undefined;
+
+function startIdleSweep(): ReturnType<typeof setInterval> {
+  const t = setInterval(() => {
+    const now = Date.now();
+    for (const c of live) c.closeIfIdle(now);
+    if (live.size === 0) { clearInterval(t); idleSweep = undefined; }
+  }, Math.min(60_000, DOWNSTREAM_IDLE_MS / 4));
+  t.unref();
+  return t;
+}
+
 export class Http1ServerConnection implements ParserHandler, BodyProducer {
   private readonly parser: Http1Parser;
   private current: Request | undefined;
@@ -228,9 +245,10 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
   private handingOver = false;
   private readonly onData = (c: Buffer) => this.data(c);
   private readonly onPeerEnd = () => this.peerEnded();
-  private readonly onClose = () => this.current?.gone();
+  private readonly onClose = () => { live.delete(this); this.current?.gone(); };
   private readonly onDrain = () => this.current?.drained();
-  private readonly onTimeout = () => { if (!this.current) this.socket.destroy(); };
+  /** When the last request ended (or the connection opened), for the idle sweep. */
+  lastActive = Date.now();
 
   constructor(readonly socket: Socket, private readonly hooks: FastPathHooks, limits: ParserLimits = DEFAULT_LIMITS) {
     this.parser = new Http1Parser('request', this, limits);
@@ -238,12 +256,12 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     // The client may half-close after its request; the response still goes out.
     socket.allowHalfOpen = true;
     socket.setNoDelay(true);
-    socket.setTimeout(DOWNSTREAM_IDLE_MS);
+    live.add(this);
+    idleSweep ??= startIdleSweep();
     socket.on('data', this.onData);
     socket.on('end', this.onPeerEnd);
     socket.on('close', this.onClose);
     socket.on('drain', this.onDrain);
-    socket.on('timeout', this.onTimeout);
   }
 
   /** Starts reading, first with bytes already taken off the socket (protocol sniffing). */
@@ -328,6 +346,12 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
 
   dropBody(): void {}
 
+  /** Closes the connection when no request is in progress and none came for the idle timeout. */
+  closeIfIdle(now: number): void {
+    if (this.socket.destroyed) { live.delete(this); return; }
+    if (!this.current && now - this.lastActive >= DOWNSTREAM_IDLE_MS) this.socket.destroy();
+  }
+
   /** The response of `r` is written. */
   responded(r: Request): void {
     if (r.requestDone) this.next(r);
@@ -341,6 +365,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
   private next(r: Request): void {
     if (this.current !== r) return;
     this.current = undefined;
+    this.lastActive = Date.now();
     if (!r.keepAlive || this.closing) {
       this.socket.end();
       return;
@@ -367,8 +392,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     s.off('end', this.onPeerEnd);
     s.off('close', this.onClose);
     s.off('drain', this.onDrain);
-    s.off('timeout', this.onTimeout);
-    s.setTimeout(0);
+    live.delete(this);
     s.allowHalfOpen = false;
     s.pause();
     this.hooks.fallback(s, all);

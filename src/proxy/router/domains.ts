@@ -44,6 +44,16 @@ export function compileDomains(vhosts: readonly VirtualHost[], ignorePort: boole
   return t;
 }
 
+/** Whether `s` from `from` on is one or more ASCII digits (per request: no regex). */
+function allDigits(s: string, from: number): boolean {
+  if (from >= s.length) return false;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** The Host as matched: lower-cased, port removed under ignorePortInHostMatching. */
 export function hostForMatching(authority: string, ignorePort: boolean): string {
   let h = authority.toLowerCase();
@@ -53,7 +63,7 @@ export function hostForMatching(authority: string, ignorePort: boolean): string 
       if (end > 0) h = h.slice(0, end + 1);
     } else {
       const i = h.lastIndexOf(':');
-      if (i >= 0 && h.indexOf(':') === i && /^\d+$/.test(h.slice(i + 1))) h = h.slice(0, i);
+      if (i >= 0 && h.indexOf(':') === i && allDigits(h, i + 1)) h = h.slice(0, i);
     }
   }
   return h;

@@ -55,6 +55,8 @@ export function retriable(c: CompiledRetry, o: AttemptOutcome): boolean {
   const on = c.on;
   if (o.kind === 'response') {
     const s = o.status;
+    // The common answer, decided without a lookup: nothing below 500 but 409 and listed codes retries.
+    if (s < 500 && s !== 409 && c.statusCodes.size === 0 && o.grpcStatus === undefined) return false;
     if (on.has('5xx') && s >= 500) return true;
     if (on.has('gateway-error') && (s === 502 || s === 503 || s === 504)) return true;
     if (on.has('retriable-4xx') && s === 409) return true;

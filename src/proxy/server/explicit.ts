@@ -17,6 +17,17 @@ import { ENVOY_DEFAULT_ROUTE_TIMEOUT, type RouteDecision } from '../router/index
 import type { HttpTarget } from './http-handler.js';
 
 export function splitHostPort(authority: string, dflt: number): { host: string; port: number } {
+  // `host` or `host:digits`, the usual shapes, without a regex.
+  if (authority.charCodeAt(0) !== 91 /* [ */) {
+    const i = authority.indexOf(':');
+    if (i < 0) return { host: authority, port: dflt };
+    let digits = i + 1 < authority.length;
+    for (let j = i + 1; j < authority.length && digits; j++) {
+      const c = authority.charCodeAt(j);
+      digits = c >= 48 && c <= 57;
+    }
+    if (digits) return { host: authority.slice(0, i), port: Number(authority.slice(i + 1)) };
+  }
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(authority);
   const host = (m?.[1] ?? authority).replace(/^\[|\]$/g, '');
   return { host, port: m?.[2] ? Number(m[2]) : dflt };

@@ -137,6 +137,8 @@ const PEER_KEYS: readonly (keyof PeerLabels)[] = ['workload', 'namespace', 'prin
 export class IstioMetrics {
   private readonly peers = new Map<string, Peer>();
   private readonly http = new Map<string, HttpSeries>();
+  /** The same series as `http`, by a numeric key for plain HTTP requests. */
+  private readonly plainHttp = new Map<number, HttpSeries>();
   private readonly tcp = new Map<string, TcpSeries>();
 
   constructor(
@@ -157,6 +159,19 @@ export class IstioMetrics {
     const flags = r.flags || '-';
     const grpc = r.grpcStatus ?? '';
     const sec = r.security ?? 'unknown';
+    // The usual request (plain HTTP, no flags, no gRPC status) is found by a number, not a joined string.
+    const plain = protocol === 'http' && flags === '-' && grpc === '' && sec === 'unknown' && r.code >= 0 && r.code < 1000 && r.source.id < 1 << 20 && r.destination.id < 1 << 20;
+    const fast = plain ? ((r.source.id * 2 ** 20 + r.destination.id) * 1000 + r.code) * 2 + (r.reporter === 'source' ? 0 : 1) : -1;
+    let s = plain ? this.plainHttp.get(fast) : undefined;
+    if (!s) s = this.series(r, protocol, flags, grpc, sec);
+    if (plain) this.plainHttp.set(fast, s);
+    s.requests++;
+    s.duration.record(r.durationMs);
+    s.requestBytes.record(r.reqBytes);
+    s.responseBytes.record(r.respBytes);
+  }
+
+  private series(r: RequestReport, protocol: string, flags: string, grpc: string, sec: string): HttpSeries {
     const key = `${r.reporter}|${r.source.id}|${r.destination.id}|${protocol}|${r.code}|${flags}|${grpc}|${sec}`;
     let s = this.http.get(key);
     if (!s) {
@@ -181,10 +196,7 @@ export class IstioMetrics {
       };
       this.http.set(key, s);
     }
-    s.requests++;
-    s.duration.record(r.durationMs);
-    s.requestBytes.record(r.reqBytes);
-    s.responseBytes.record(r.respBytes);
+    return s;
   }
 
   private tcpSeries(r: TcpReport): TcpSeries {

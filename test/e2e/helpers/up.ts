@@ -1,5 +1,5 @@
 /**
- * End-to-end harness for `trellis up`: copies an example folder (its own YAML files, not steps/)
+ * End-to-end harness for `trellis up`: copies an example folder (its own files, not steps/)
  * to a temporary directory, runs the real `trellis up -f COPY` as a child process (through tsx,
  * as the developer CLI runs) with a temporary state directory and free control-plane ports,
  * waits until it prints that everything is ready, and runs other `trellis` commands against it
@@ -11,7 +11,8 @@
  * `close()` releases, in case the test runner runs files in parallel.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,22 +43,43 @@ export function trellis(args: readonly string[], timeoutMs = 30_000): Promise<Cl
 export interface HttpReply {
   status: number;
   body: string;
+  headers?: http.IncomingHttpHeaders;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-/** GET `url` (optionally with a Host header), bounded in time; status 0 when the request failed. */
-export function get(url: string, host?: string, timeoutMs = 5000): Promise<HttpReply> {
+/** GET `url` (optionally with a Host header and other headers), bounded in time; status 0 when the request failed. */
+export function get(url: string, host?: string, timeoutMs = 5000, headers: Record<string, string> = {}): Promise<HttpReply> {
   return new Promise((resolve) => {
-    const req = http.get(url, { agent, timeout: timeoutMs, headers: host ? { host } : {} }, (res) => {
+    const req = http.get(url, { agent, timeout: timeoutMs, headers: host ? { ...headers, host } : headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
       res.on('error', () => resolve({ status: 0, body }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (e) => resolve({ status: 0, body: e.message }));
+  });
+}
+
+/**
+ * GET `url` as an app of the mesh sends it in explicit mode: to its sidecar's outbound port
+ * (`HTTP_PROXY` = http://POD_IP:15001) in absolute form. What `trellis exec POD -- curl URL` does,
+ * without starting a process per request. `ms` is how long the answer took.
+ */
+export function getVia(podIp: string, url: string, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<HttpReply & { ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const req = http.get({ agent, host: podIp, port: 15001, path: url, timeout: timeoutMs, headers: { ...headers, host: new URL(url).host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, ms: Date.now() - started }));
+      res.on('error', () => resolve({ status: 0, body, ms: Date.now() - started }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve({ status: 0, body: e.message, ms: Date.now() - started }));
   });
 }
 
@@ -150,6 +172,36 @@ export class UpRun {
     return trellis(withState, timeoutMs);
   }
 
+  /**
+   * Applies an example's step as its README says (`cp steps/NN-…/*.yaml .` while up runs): copies
+   * each YAML file of `stepDir` over the file of the same name in the served directory, each
+   * written aside and renamed into place, as an editor saves.
+   */
+  applyStep(stepDir: string): string[] {
+    const names = readdirSync(stepDir).filter((f) => /\.(ya?ml|json)$/.test(f) && statSync(join(stepDir, f)).isFile());
+    for (const f of names) {
+      writeFileSync(join(this.dir, `.${f}.tmp`), readFileSync(join(stepDir, f)));
+      renameSync(join(this.dir, `.${f}.tmp`), join(this.dir, f));
+    }
+    return names;
+  }
+
+  /** The pod IP of workload `name` (a pod name, or a Deployment's first replica) from the state file. */
+  podIp(name: string): string {
+    const w = this.state()?.workloads.find((x) => x.name === name || x.name === `${name}-0`);
+    if (!w) throw new Error(`no workload ${name} in the state file`);
+    return w.podIp;
+  }
+
+  /** What a process of the mesh printed so far (`STATE/logs/NS.POD.CONTAINER.log`; '' when none yet). */
+  log(namespace: string, pod: string, container = 'istio-proxy'): string {
+    try {
+      return readFileSync(join(this.stateDir, 'logs', `${namespace}.${pod}.${container}.log`), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
   /** All PIDs any state file listed so far. */
   get pids(): number[] {
     return [...this.seenPids];
@@ -174,7 +226,10 @@ export class UpRun {
   }
 }
 
-/** Copies the YAML files of `example` (not its sub-folders) and starts `trellis up` on the copy. */
+/**
+ * Copies the files of `example` (its YAML and the programs its containers' commands run; not its
+ * sub-folders) and starts `trellis up` on the copy.
+ */
 export async function startUp(example: string, args: readonly string[] = []): Promise<UpRun> {
   const unlock = await lock();
   const tmp = mkdtempSync(join(tmpdir(), 'trellis-up-'));
@@ -183,7 +238,23 @@ export async function startUp(example: string, args: readonly string[] = []): Pr
   mkdirSync(dir);
   for (const f of readdirSync(example)) {
     const p = join(example, f);
-    if (statSync(p).isFile() && /\.(ya?ml|json)$/.test(f)) copyFileSync(p, join(dir, f));
+    if (statSync(p).isFile() && f !== 'README.md') copyFileSync(p, join(dir, f));
   }
   return new UpRun(dir, stateDir, tmp, args, unlock);
+}
+
+/**
+ * For a test file about one example: `before` starts `trellis up` on a copy of it and waits until
+ * it is ready, `after` stops it. Returns the running mesh (call it inside tests).
+ */
+export function meshForFile(example: string): () => UpRun {
+  let up: UpRun | undefined;
+  before(async () => {
+    up = await startUp(example);
+    await up.waitFor(/ready in [\d.]+ s/, 90_000);
+  }, { timeout: 330_000 });
+  after(async () => {
+    await up?.close();
+  }, { timeout: 30_000 });
+  return () => up!;
 }
