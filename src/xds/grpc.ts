@@ -5,10 +5,12 @@
  * writing, so that a resource the protos reject fails that one send (reported by the stream)
  * instead of ending the call with INTERNAL. `send` resolves when grpc-js has flushed the
  * message, which is what the push queue's limit bounds. Requests are handled in time slices
- * (work-slicer.ts), so that a burst of them cannot starve socket reads and keepalive acks.
+ * (work-slicer.ts), so that a burst of them cannot starve socket reads and keepalive acks; SotW
+ * ACKs are decoded by a fast path (decode-request.ts).
  */
 import * as grpc from '@grpc/grpc-js';
 import { DiscoveryTypeUrl, adsServiceDefinition } from '../api/xds/index.js';
+import { decodeSotwRequest } from './decode-request.js';
 import { encodeResponse } from './encode.js';
 import { WorkSlicer } from './work-slicer.js';
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../api/xds/discovery.js';
@@ -19,15 +21,20 @@ export interface AdsStreams {
   openDeltaStream(transport: DeltaTransport): DeltaHandle;
 }
 
-/** A definition like adsServiceDefinition() whose response serializer passes bytes through. */
+/**
+ * A definition like adsServiceDefinition() whose response serializer passes bytes through, and
+ * whose SotW request deserializer takes the fast path for ACKs.
+ */
 function serverDefinition(): grpc.ServiceDefinition {
   const def = adsServiceDefinition();
   const passBytes = <T>(m: grpc.MethodDefinition<T, unknown>): grpc.MethodDefinition<T, unknown> => ({
     ...m,
     responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : m.responseSerialize(v)),
   });
+  const sotw = passBytes(def.StreamAggregatedResources as grpc.MethodDefinition<DiscoveryRequest, unknown>);
+  const general = sotw.requestDeserialize;
   return {
-    StreamAggregatedResources: passBytes(def.StreamAggregatedResources as grpc.MethodDefinition<DiscoveryRequest, unknown>),
+    StreamAggregatedResources: { ...sotw, requestDeserialize: (b: Buffer) => decodeSotwRequest(b, (x) => general(x as Buffer)) },
     DeltaAggregatedResources: passBytes(def.DeltaAggregatedResources as grpc.MethodDefinition<DeltaDiscoveryRequest, unknown>),
   };
 }

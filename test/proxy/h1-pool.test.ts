@@ -93,10 +93,10 @@ test('a refused connection fails the attempt with connect-failure; an aborted on
   const free = await new Promise<number>((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => r(p)); }); });
   const pool = new HttpPool(settings());
   const refused = pool.request({ host: makeHost({ address: '127.0.0.1', port: free }), method: 'GET', path: '/', headers: {}, body: undefined });
-  await assert.rejects(refused.response, (e: unknown) => e instanceof AttemptFailure && e.kind === 'connect-failure');
-  const slow = pool.request({ host, method: 'GET', path: '/slow', headers: {}, body: undefined });
+  await assert.rejects(refused.response, (e: unknown) => e instanceof AttemptFailure && e.kind === 'connect-failure', 'refused');
+  const slow = pool.request({ host, method: 'GET', path: '/slow', headers: { host: 'test' }, body: undefined });
   setTimeout(() => slow.abort(), 50);
-  await assert.rejects(slow.response, (e: unknown) => e instanceof AttemptFailure && e.kind === 'aborted');
+  await assert.rejects(slow.response, (e: unknown) => e instanceof AttemptFailure && e.kind === 'aborted', 'aborted');
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(pool.size, 0);
   pool.close();
