@@ -1,7 +1,7 @@
 /**
  * Default injected services of the ADS server: the system clock (fractional epoch ms, so that
  * push durations below a millisecond are measurable) and a logger that discards everything.
- * Tests pass their own (test/xds/fake-clock.ts).
+ * Tests pass their own (test/helpers/fake-clock.ts).
  */
 import type { Clock, Logger } from './types.js';
 

@@ -8,37 +8,9 @@ import assert from 'node:assert/strict';
 import { makeHost, type Host } from '../../src/proxy/upstream/host.js';
 import {
   OutlierDetector, validateOutlierDetection, resolveOutlierSettings,
-  type OutlierClock, type OutlierDetectionConfig, type OutlierEvent,
+  type OutlierDetectionConfig, type OutlierEvent,
 } from '../../src/proxy/upstream/outlier.js';
-
-class FakeClock implements OutlierClock {
-  t = 0;
-  private seq = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number { return this.t; }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(h: unknown): void { this.timers.delete(h as number); }
-  get pending(): number { return this.timers.size; }
-  /** Advances to `ms` from now, running due timers in order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
-  }
-  /** Advances to absolute time `at`. */
-  to(at: number): void { this.advance(at - this.t); }
-}
+import { FakeClock } from '../helpers/fake-clock.js';
 
 function hosts(n: number): Host[] {
   return Array.from({ length: n }, (_, i) => makeHost({ address: `10.0.0.${i + 1}`, port: 8080 }));
@@ -351,10 +323,10 @@ test('Istio mapping: enforcingSuccessRate 0 detects but never ejects', () => {
 
 test('close() stops the timer and releases ejected hosts', () => {
   const { clock, hs, d } = setup({ consecutive5xx: 1, maxEjectionPercent: 100 });
-  assert.equal(clock.pending, 1);
+  assert.equal(clock.pendingTimers, 1);
   d.onResult(hs[0], { status: 500 });
   d.close();
-  assert.equal(clock.pending, 0);
+  assert.equal(clock.pendingTimers, 0);
   assert.equal(hs[0].ejected, false);
   assert.equal(d.ejectedCount(), 0);
   d.onResult(hs[1], { status: 500 });

@@ -21,10 +21,10 @@ import { defaultGenerators } from '../../src/xds/generators.js';
 import { AdsServer } from '../../src/xds/server.js';
 import type { SnapshotChange, SnapshotSource, SotwTransport } from '../../src/xds/types.js';
 import { buildNode } from '../../src/proxy/bootstrap/node.js';
-import type { Clock } from '../../src/proxy/bootstrap/clock.js';
 import type { RuntimeSnapshot } from '../../src/proxy/bootstrap/runtime.js';
 import { XdsClient, type XdsClientEvent } from '../../src/proxy/bootstrap/xds-client.js';
 import { matchRoute } from '../../src/proxy/router/index.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
 const LDS = TypeUrl.Listener;
@@ -176,31 +176,6 @@ test('xds client: a route it cannot run is NACKed with the reason; the previous 
   assert.equal(events.filter((e) => e.type === 'rejected').length, 1);
   assert.equal(routeOf(client.current(), '/canary/x')?.route?.cluster, V11);
 });
-
-/** Timers run only when the test advances time. */
-class FakeClock implements Clock {
-  private t = 0;
-  private seq = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number { return this.t; }
-  setTimeout(fn: () => void, ms: number): number {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(h: unknown): void { this.timers.delete(h as number); }
-  advance(ms: number): void {
-    const until = this.t + ms;
-    for (;;) {
-      const due = [...this.timers].filter(([, x]) => x.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.t = due[1].at;
-      due[1].fn();
-    }
-    this.t = until;
-  }
-}
 
 test('xds client: keeps its snapshot while the server is away, backs off, and converges when it returns', { timeout: 30_000 }, async (t) => {
   const cp = await controlPlane();

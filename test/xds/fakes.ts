@@ -1,45 +1,19 @@
 /**
- * Test doubles for the ADS server: a fake clock (timers run only when the test advances time),
+ * Test doubles for the ADS server: a fake clock (test/helpers/fake-clock.ts, started at 1e6 ms),
  * a snapshot source the test changes by hand, a recording transport, table-driven generators
  * over tiny fake snapshots, and an event recorder. No sockets, no real time.
  */
 import type { Snapshot } from '../../src/model/types.js';
 import type {
-  AdsEvent, Clock, GeneratorSet, Logger, SnapshotChange, SnapshotSource, StreamTransport,
+  AdsEvent, GeneratorSet, Logger, SnapshotChange, SnapshotSource, StreamTransport,
 } from '../../src/xds/types.js';
 import { TypeUrl } from '../../src/api/envoy/common.js';
+import { FakeClock as SharedFakeClock } from '../helpers/fake-clock.js';
 
-export class FakeClock implements Clock {
-  private t = 1_000_000;
-  private seq = 0;
-  private timers = new Map<number, { at: number; fn: () => void }>();
-
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-  /** Moves time forward, running due timers in time order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= end && (!next || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-    }
-    this.t = end;
-  }
-  get pendingTimers(): number {
-    return this.timers.size;
+/** The shared fake clock, started at 1,000,000 ms as the ADS tests always have. */
+export class FakeClock extends SharedFakeClock {
+  constructor() {
+    super(1_000_000);
   }
 }
 

@@ -5,8 +5,9 @@
  * (dynamicEndpointConfigs; only with `include_eds`, as in istiod and Envoy), ListenersConfigDump
  * (dynamicListeners[].activeState) and RoutesConfigDump (dynamicRouteConfigs), each resource
  * packed as an Any, each entry with the version of its type. A type whose last response was
- * NACKed carries Envoy's `errorState` (details = the NACK message) on its entries. The same shape
- * `trellis proxy-config all -o json` prints offline (src/cli/proxy-config/config-dump.ts).
+ * NACKed carries Envoy's `errorState` (details = the NACK message) on its entries. The same
+ * builder (envoyConfigDumpOfTypes) makes what `trellis proxy-config all -o json` prints offline
+ * (src/cli/proxy-config/config-dump.ts), there always with `include_eds`.
  *
  * Also the way back: the listeners, routes, clusters and load assignments inside such a dump,
  * for `trellis proxy-config --xds`, which renders them with the offline tables. Pure.
@@ -57,8 +58,15 @@ function withError(e: TypeEntry): Record<string, unknown> {
   return e.errorState ? { errorState: e.errorState } : {};
 }
 
-function entryOf(dump: ServerConfigDump, typeUrl: string, status: TypeSyncStatus | undefined): TypeEntry {
-  const t = dump.types.find((x) => x.typeUrl === typeUrl);
+/** One xDS type's resources, all at `version` (a ServerConfigDump's `types` entry fits). */
+export interface DumpedType {
+  typeUrl: string;
+  version?: string;
+  resources: readonly object[];
+}
+
+function entryOf(types: readonly DumpedType[], typeUrl: string, status: TypeSyncStatus | undefined): TypeEntry {
+  const t = types.find((x) => x.typeUrl === typeUrl);
   if (!t) return { resources: [] };
   const out: TypeEntry = { resources: t.resources, ...(t.version !== undefined ? { version: t.version } : {}) };
   if (status?.lastNack && standingNack(status)) {
@@ -76,7 +84,15 @@ function entryOf(dump: ServerConfigDump, typeUrl: string, status: TypeSyncStatus
  * connection's per-type status) adds `errorState` to NACKed types.
  */
 export function envoyConfigDump(dump: ServerConfigDump, statuses: readonly TypeSyncStatus[] = [], includeEds = false): EnvoyConfigDump {
-  const get = (typeUrl: string) => entryOf(dump, typeUrl, statuses.find((s) => s.typeUrl === typeUrl));
+  return envoyConfigDumpOfTypes(dump.types, statuses, includeEds);
+}
+
+/**
+ * The Envoy-shaped dump of resources by type (types not listed dump empty, unversioned).
+ * `statuses` adds `errorState` to NACKed types; `includeEds` adds the EndpointsConfigDump.
+ */
+export function envoyConfigDumpOfTypes(types: readonly DumpedType[], statuses: readonly TypeSyncStatus[] = [], includeEds = false): EnvoyConfigDump {
+  const get = (typeUrl: string) => entryOf(types, typeUrl, statuses.find((s) => s.typeUrl === typeUrl));
   const cds = get(TypeUrl.Cluster);
   const eds = get(TypeUrl.ClusterLoadAssignment);
   const lds = get(TypeUrl.Listener);
