@@ -8,7 +8,8 @@
  * its explicit outbound proxy (IP:15001, absolute-form requests cycling over the 100 services).
  * wrk runs on core 1 (one thread, closed loop) with `--latency`. Per proxy: requests/s, p50/p99,
  * peak RSS (/proc VmRSS sampled every 100 ms during the load), CPU used, ratio to nginx in the same
- * run; then the latency at a fixed 1,000 requests/s from an open-loop generator (open-loop.ts), and
+ * run (and a bare Node relay, bench/proxy/relay.mjs, as the floor of any proxy on Node's sockets);
+ * then the latency at a fixed 1,000 requests/s from an open-loop generator (open-loop.ts), and
  * what each proxy adds to the direct-to-upstream latency. Several runs rotate the order; the table
  * gives medians and the spread. See bench/README.md.
  *
@@ -33,7 +34,7 @@ import { runWrk, sidecarLua, type WrkResult } from './proxy/wrk.js';
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROXY_CORE = 0;
 const LOAD_CORE = 1;
-const CASES = ['direct', 'nginx', 'haproxy', 'trellis-gateway', 'trellis-sidecar', 'baseline-gateway', 'baseline-sidecar'] as const;
+const CASES = ['direct', 'nginx', 'haproxy', 'node-relay', 'trellis-gateway', 'trellis-sidecar', 'baseline-gateway', 'baseline-sidecar'] as const;
 type Case = (typeof CASES)[number];
 
 function arg(name: string, dflt: string): string {
@@ -175,6 +176,12 @@ async function start(c: Case, upstreamPort: number): Promise<Target> {
       writeFileSync(conf, haproxyConf(port, upstreamPort));
       const p = startPinned('haproxy', PROXY_CORE, '/usr/sbin/haproxy', ['-f', conf, '-db']);
       await waitPort('127.0.0.1', port);
+      return { url: `http://127.0.0.1:${port}/`, pid: p.pid, requests: [plainRequest(`127.0.0.1:${port}`)], stop: () => p.stop() };
+    }
+    case 'node-relay': {
+      const port = await freePort();
+      const p = startPinned('node relay', PROXY_CORE, process.execPath, [join(REPO, 'bench/proxy/relay.mjs'), String(port), String(upstreamPort)]);
+      await p.waitFor(/relay listening/);
       return { url: `http://127.0.0.1:${port}/`, pid: p.pid, requests: [plainRequest(`127.0.0.1:${port}`)], stop: () => p.stop() };
     }
     case 'trellis-gateway':

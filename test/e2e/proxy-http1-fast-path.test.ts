@@ -204,6 +204,10 @@ test('malformed requests and smuggling shapes get 400, oversized heads 431; the 
     assert.match(r.text, new RegExp(`^HTTP/1\\.1 ${status} `), JSON.stringify(bytes.slice(0, 60)));
     assert.equal(r.closed, true, `closed after ${status}`);
   }
+  // A chunked body that goes wrong half-way: 400 (flag DPE), and the connection closes.
+  const half = await raw('POST http://echo:8080/echo HTTP/1.1\r\nHost: echo:8080\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n');
+  assert.match(half.text, /^HTTP\/1\.1 400 /);
+  assert.equal(half.closed, true);
   // A smuggled second request inside a rejected one never reaches the upstream.
   const hits = up.hits;
   await raw('POST http://echo:8080/ HTTP/1.1\r\nHost: echo:8080\r\nTransfer-Encoding: chunked\r\nContent-Length: 60\r\n\r\n0\r\n\r\nGET http://echo:8080/smuggled HTTP/1.1\r\nHost: echo:8080\r\n\r\n');

@@ -9,7 +9,8 @@
  * each attempt; it is replayed for a retry or a mirror only while it fits the buffer limit (past
  * it, Envoy's behaviour: no retry, no mirror, `retry_or_shadow_abandoned` counted). Response
  * flags: NR (no route), NC (no cluster), UH (no healthy host), UF (connect failure), UO
- * (overflow), URX (retries exhausted), UT (timeout), UC (reset), UPE (upstream protocol error).
+ * (overflow), URX (retries exhausted), UT (timeout), UC (reset), UPE (upstream protocol error),
+ * DPE (the client's body was malformed: answered with the parser's status).
  * Mirrors are fired and forgotten. Headers Envoy sets: x-envoy-expected-rq-timeout-ms,
  * x-envoy-attempt-count, x-envoy-original-path, x-request-id, x-forwarded-proto upstream;
  * x-envoy-upstream-service-time downstream. Counters are resolved once per cluster.
@@ -20,6 +21,7 @@ import type { HashPolicy, RouteConfiguration } from '../../api/envoy/route.js';
 import type { ProxyResponse, RequestContext, TerminalFilter } from '../filters/types.js';
 import { localReply } from '../filters/types.js';
 import { RequestBody, type BodySink } from '../http1/body.js';
+import { HttpParseError } from '../http1/parser.js';
 import { compileHashPolicies, type CompiledHashPolicy } from '../lb/hash.js';
 import { AttemptFailure, type PoolRequest, type UpstreamResponse } from '../pool/http-pool.js';
 import type { ClusterManager, UpstreamCluster } from '../upstream/cluster-manager.js';
@@ -252,6 +254,13 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
       lease.release();
       res?.body?.discard();
       return downstreamGone(ctx);
+    }
+    if (body.error instanceof HttpParseError) {
+      // The client's body was malformed mid-way (the connection closes after this): Envoy's DPE.
+      lease.release();
+      res?.body?.discard();
+      ctx.flags.add('DPE');
+      return localReply(body.error.status, `${body.error.message}\n`);
     }
     const timeLeft = deadline - Date.now();
     const canRetry = attempt <= policy.numRetries && retriable(policy, outcome) && tr.timedOut !== 'route' && timeLeft > 0 && body.canAttach;
