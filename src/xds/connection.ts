@@ -13,7 +13,7 @@ import { resourceName } from './generators.js';
 import type { Subscription } from './subscription.js';
 import { NonceSource } from './version.js';
 import { namesKey, type Basis, type Generated } from './generation-cache.js';
-import type { AdsEvent, Clock, ConfigDump, Generator, GeneratorSet, Logger, NackRecord, ProxySyncStatus, StreamTransport, TypeSyncStatus } from './types.js';
+import type { AdsEvent, Clock, ConfigDump, Generator, GeneratorSet, Logger, NackRecord, ProxySyncStatus, SendReason, StreamTransport, TypeSyncStatus } from './types.js';
 import { StreamStatus } from './types.js';
 
 export interface ConnectionContext {
@@ -81,7 +81,8 @@ export interface TypeStateBase {
   sub: Subscription;
   /** The last generation for this type (generation-cache.ts). */
   basis?: Basis;
-  sent?: { version: string; nonce: string; at: number };
+  /** The last response: version, nonce, time, and how many resources it carried (or made known). */
+  sent?: { version: string; nonce: string; at: number; count: number };
   /** The last nonce sent is not answered yet. */
   awaiting: boolean;
   acked?: { version: string; nonce: string; at: number };
@@ -110,8 +111,8 @@ export abstract class ConnectionBase<Res, S extends TypeStateBase> {
   constructor(protected readonly ctx: ConnectionContext, protected readonly transport: StreamTransport<Res>) {}
 
   abstract readonly delta: boolean;
-  /** How many resources the last response of this type carried (or made known). */
-  protected abstract sentCount(st: S): number;
+  /** The resources the client holds of this type, as far as the server knows (config dumps). */
+  protected abstract heldResources(st: S): object[];
 
   /** Whether some response on this stream is still unanswered. */
   protected awaitingAnswers(): boolean {
@@ -125,7 +126,7 @@ export abstract class ConnectionBase<Res, S extends TypeStateBase> {
       types.push({
         typeUrl,
         subscribed: st.sub.describe(),
-        ...(st.sent ? { sentVersion: st.sent.version, sentNonce: st.sent.nonce, sentAt: st.sent.at, sentCount: this.sentCount(st) } : {}),
+        ...(st.sent ? { sentVersion: st.sent.version, sentNonce: st.sent.nonce, sentAt: st.sent.at, sentCount: st.sent.count } : {}),
         ...(st.acked ? { ackedVersion: st.acked.version, ackedAt: st.acked.at } : {}),
         ...(st.nack ? { lastNack: { ...st.nack } } : {}),
       });
@@ -206,6 +207,46 @@ export abstract class ConnectionBase<Res, S extends TypeStateBase> {
     if (next === this.proxy) return;
     this.proxy = next;
     for (const st of this.types.values()) delete st.basis;
+  }
+
+  /**
+   * Sends one response of `typeUrl` and records it: `record(at)` updates the stream kind's own
+   * state (what was sent), then the type awaits its answer and a `push` event reports `carried`
+   * resources. A transport that throws fails the type (the proxy keeps its config).
+   */
+  protected transmit(
+    typeUrl: string, st: S, response: Res,
+    push: { reason: SendReason; started: number; version: string; nonce: string; carried: number },
+    record: (at: number) => void,
+  ): Promise<void> | undefined {
+    let flushed: void | Promise<void>;
+    try {
+      flushed = this.transport.send(response);
+    } catch (err) {
+      this.fail(typeUrl, err);
+      return undefined;
+    }
+    const at = this.ctx.clock.now();
+    record(at);
+    st.awaiting = true;
+    const { reason, version, nonce } = push;
+    this.ctx.emit({
+      type: 'push', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl, reason,
+      version, nonce, resources: push.carried, durationMs: at - push.started,
+    });
+    return flushed ? flushed.catch(() => {}) : undefined;
+  }
+
+  dump(): ConfigDump {
+    return {
+      id: this.proxyId, connectionId: this.connectionId, proxy: this.proxy,
+      types: [...this.types].map(([typeUrl, st]) => ({
+        typeUrl,
+        ...(st.sent ? { version: st.sent.version } : {}),
+        acked: !!st.sent && st.acked?.nonce === st.sent.nonce,
+        resources: this.heldResources(st),
+      })),
+    };
   }
 
   protected fail(typeUrl: string, err: unknown): void {

@@ -13,7 +13,7 @@ import { ConnectionBase, type Connection, type PushRequest, type TypeStateBase }
 import { resourceVersion, type Basis } from './generation-cache.js';
 import { PUSH_ORDER, resourceName } from './generators.js';
 import { Subscription } from './subscription.js';
-import type { ConfigDump, DeltaHandle, NackRecord, SendReason } from './types.js';
+import type { DeltaHandle, NackRecord, SendReason } from './types.js';
 import { contentVersion } from './version.js';
 
 interface TypeState extends TypeStateBase {
@@ -120,39 +120,15 @@ export class DeltaConnection extends ConnectionBase<DeltaDiscoveryResponse, Type
       systemVersionInfo: version, resources, typeUrl, removedResources: removed, nonce,
       controlPlane: { identifier: this.ctx.controlPlaneId },
     };
-    let flushed: void | Promise<void>;
-    try {
-      flushed = this.transport.send(response);
-    } catch (err) {
-      this.fail(typeUrl, err);
-      return undefined;
-    }
-    const at = this.ctx.clock.now();
-    st.known = known;
-    for (const r of resources) st.resources.set(r.name!, r.resource!);
-    for (const n of removed) st.resources.delete(n);
-    st.sent = { version, nonce, at, count: known.size };
-    st.awaiting = true;
-    this.ctx.emit({
-      type: 'push', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl, reason,
-      version, nonce, resources: resources.length, durationMs: at - started,
+    return this.transmit(typeUrl, st, response, { reason, started, version, nonce, carried: resources.length }, (at) => {
+      st.known = known;
+      for (const r of resources) st.resources.set(r.name!, r.resource!);
+      for (const n of removed) st.resources.delete(n);
+      st.sent = { version, nonce, at, count: known.size };
     });
-    return flushed ? flushed.catch(() => {}) : undefined;
   }
 
-  protected sentCount(st: TypeState): number {
-    return st.sent?.count ?? 0;
-  }
-
-  dump(): ConfigDump {
-    return {
-      id: this.proxyId, connectionId: this.connectionId, proxy: this.proxy,
-      types: [...this.types].map(([typeUrl, st]) => ({
-        typeUrl,
-        ...(st.sent ? { version: st.sent.version } : {}),
-        acked: !!st.sent && st.acked?.nonce === st.sent.nonce,
-        resources: [...st.resources.values()],
-      })),
-    };
+  protected heldResources(st: TypeState): object[] {
+    return [...st.resources.values()];
   }
 }

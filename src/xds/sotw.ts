@@ -20,7 +20,7 @@ import type { Basis } from './generation-cache.js';
 import { PUSH_ORDER } from './generators.js';
 import { PARTIAL_PUSH_TYPES, changedResources } from './partial.js';
 import { Subscription } from './subscription.js';
-import type { ConfigDump, NackRecord, SendReason, SotwHandle } from './types.js';
+import type { NackRecord, SendReason, SotwHandle } from './types.js';
 
 interface Sent {
   version: string;
@@ -125,37 +125,13 @@ export class SotwConnection extends ConnectionBase<DiscoveryResponse, TypeState>
     if (carried.length === 0) carried = resources;
     const nonce = reason === 'push' ? this.ctx.pushNonce() : this.nonces.next();
     const response: DiscoveryResponse = { versionInfo: version, resources: carried as object[], typeUrl, nonce, controlPlane: { identifier: this.ctx.controlPlaneId } };
-    let flushed: void | Promise<void>;
-    try {
-      flushed = this.transport.send(response);
-    } catch (err) {
-      this.fail(typeUrl, err);
-      return undefined;
-    }
-    const at = this.ctx.clock.now();
-    st.sent = { version, nonce, at, resources, count: carried.length };
-    if (carried === resources) st.resync = false;
-    st.awaiting = true;
-    this.ctx.emit({
-      type: 'push', proxyId: this.proxyId, connectionId: this.connectionId, typeUrl, reason,
-      version, nonce, resources: carried.length, durationMs: at - started,
+    return this.transmit(typeUrl, st, response, { reason, started, version, nonce, carried: carried.length }, (at) => {
+      st.sent = { version, nonce, at, resources, count: carried.length };
+      if (carried === resources) st.resync = false;
     });
-    return flushed ? flushed.catch(() => {}) : undefined;
   }
 
-  protected sentCount(st: TypeState): number {
-    return st.sent?.count ?? 0;
-  }
-
-  dump(): ConfigDump {
-    return {
-      id: this.proxyId, connectionId: this.connectionId, proxy: this.proxy,
-      types: [...this.types].map(([typeUrl, st]) => ({
-        typeUrl,
-        ...(st.sent ? { version: st.sent.version } : {}),
-        acked: !!st.sent && st.acked?.nonce === st.sent.nonce,
-        resources: st.sent?.resources ?? [],
-      })),
-    };
+  protected heldResources(st: TypeState): object[] {
+    return (st.sent?.resources ?? []) as object[];
   }
 }
