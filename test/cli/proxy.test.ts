@@ -54,7 +54,7 @@ test('trellis proxy: connects, ACKs, serves admin and readiness, stops on SIGTER
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
 
-  await waitFor('the admin port line', () => /admin listening on /.test(out) || child.exitCode !== null);
+  await waitFor('the admin, health and prometheus port lines', () => ['admin', 'health', 'prometheus'].every((name) => new RegExp(`${name} listening on \\S+\\n`).test(out)) || child.exitCode !== null);
   assert.equal(child.exitCode, null, `proxy exited early:\n${out}\n${err}`);
   const port = (what: string) => Number(new RegExp(`${what} listening on [^\\s]+:(\\d+)`).exec(out)![1]);
   const admin = port('admin');
