@@ -19,25 +19,7 @@ import type { DiscoveryRequest, DiscoveryResponse } from '../../src/api/xds/disc
 import { adsServiceDefinition } from '../../src/api/xds/index.js';
 import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/shared.js';
-
-function serviceEntry(name: string, host: string, port: number | string): string {
-  return `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-  hosts: [${host}]
-  location: MESH_EXTERNAL
-  resolution: STATIC
-  ports:
-  - number: ${port}
-    name: http
-    protocol: HTTP
-  endpoints:
-  - address: 10.1.0.1
-`;
-}
+import { serviceEntry } from '../xds/monitoring-fixtures.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'trellis-cp-'));
