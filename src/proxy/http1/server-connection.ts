@@ -20,6 +20,7 @@ import type { Downstream } from '../server/http-handler.js';
 import { RequestBody, ResponseBody, type BodyProducer, type BodySink, type BodySource } from './body.js';
 import { DEFAULT_LIMITS, Http1Parser, type Http1Head, type HttpParseError, type ParserHandler, type ParserLimits } from './parser.js';
 import { headString, writeRaw, writeWithBody } from './serialize.js';
+import { holdForBatch } from './write-batch.js';
 
 export interface FastPathHooks {
   /** Serves one request to completion (http-handler's serveRequest for this connection). */
@@ -124,6 +125,7 @@ class Request implements Downstream, BodySink {
     if (h['date'] === undefined) framing += `date: ${httpDate()}\r\n`;
     const head = headString(statusLine(this.minor, status), h, framing, skipFraming);
     if (!source || noBody) {
+      holdForBatch(socket);
       if (payload !== undefined && payload.length > 0) {
         writeWithBody(socket, head, payload);
         this.sent = payload.length;
@@ -134,6 +136,7 @@ class Request implements Downstream, BodySink {
         this.finish();
       });
     }
+    holdForBatch(socket);
     socket.cork();
     writeRaw(socket, head);
     return new Promise<number>((resolve) => {
@@ -149,6 +152,7 @@ class Request implements Downstream, BodySink {
     if (this.responseDone) return true;
     const socket = this.conn.socket;
     this.sent += chunk.length;
+    holdForBatch(socket);
     if (!this.chunked) return socket.write(chunk);
     socket.cork();
     socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');

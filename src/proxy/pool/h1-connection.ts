@@ -12,6 +12,7 @@ import net from 'node:net';
 import { ResponseBody, type BodyProducer, type BodySink, type RequestBody } from '../http1/body.js';
 import { Http1Parser, type Http1Head, type HttpParseError, type ParserHandler } from '../http1/parser.js';
 import { endToEndHeaders, writeHead } from '../http1/serialize.js';
+import { holdForBatch } from '../http1/write-batch.js';
 import type { Headers } from '../router/headers.js';
 import type { Host } from '../upstream/host.js';
 
@@ -130,9 +131,11 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
     const s = this.socket;
     if (!body || body.empty) {
       this.requestDone = true;
+      holdForBatch(s);
       writeHead(s, `${x.method} ${x.path} HTTP/1.1\r\n`, x.headers, framing);
       return;
     }
+    holdForBatch(s);
     s.cork();
     writeHead(s, `${x.method} ${x.path} HTTP/1.1\r\n`, x.headers, framing);
     if (!body.attach(this)) {
@@ -158,6 +161,7 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
   // ── request body sink ────────────────────────────────────────────────────────────────
   write(chunk: Buffer): boolean {
     if (this.state !== St.Busy) return true;
+    holdForBatch(this.socket);
     if (!this.chunked) return this.socket.write(chunk);
     this.socket.cork();
     this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
