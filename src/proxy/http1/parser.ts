@@ -19,6 +19,7 @@
  * bytes that follow, until `resume()`; a server thus handles one request at a time, in order.
  * Must not do I/O; the connection owns the socket.
  */
+import { knownFieldName } from './field-names.js';
 
 export interface Http1Head {
   /** Requests: the method and request-target as sent. */
@@ -439,7 +440,7 @@ export class Http1Parser {
       while (ve > vs && (s.charCodeAt(ve - 1) === 32 || s.charCodeAt(ve - 1) === 9)) ve--;
       if (!validValue(s, vs, ve)) return void this.fail(400, 'invalid character in a header value');
       if (++count > this.limits.maxHeaders) return void this.fail(431, `more than ${this.limits.maxHeaders} header fields`);
-      const name = s.slice(p, colon).toLowerCase();
+      const name = knownFieldName(s, p, colon) ?? s.slice(p, colon).toLowerCase();
       const value = s.slice(vs, ve);
       head.names.push(name);
       head.values.push(value);

@@ -250,7 +250,15 @@ export class PrioritySet {
    * once, so a priority that just lost all its hosts spills on this very pick.
    */
   pick(selector: number, fn: (g: HostGroup) => Host | undefined): Host | undefined {
-    if (this.hosts.length === 0) return undefined;
+    const n = this.hosts.length;
+    if (n === 0) return undefined;
+    if (n === 1 && this.levels.length === 1) {
+      // One host: every policy picks it when it is available or its level panics.
+      const h = this.hosts[0]!;
+      const a = h.healthy && !h.ejected;
+      if ((a ? 1 : 0) !== this.avail[0]) this.refresh();
+      return a || this.levels[0]!.panic ? h : undefined;
+    }
     this.tick();
     for (let attempt = 0; ; attempt++) {
       const level = this.levelFor(selector);

@@ -16,7 +16,7 @@ export interface DomainHit {
   kind: DomainKind;
 }
 
-interface Entry { vh: VirtualHost; index: number; domain: string; key: string }
+interface Entry { vh: VirtualHost; index: number; domain: string; key: string; kind: DomainKind; hit: DomainHit }
 
 export interface DomainTable {
   exact: Map<string, Entry>;
@@ -26,16 +26,20 @@ export interface DomainTable {
   ignorePort: boolean;
 }
 
+function entry(vh: VirtualHost, index: number, domain: string, key: string, kind: DomainKind): Entry {
+  // The hit is made once here: a lookup returns it without allocating.
+  return { vh, index, domain, key, kind, hit: Object.freeze({ virtualHost: vh, index, domain, kind }) };
+}
+
 export function compileDomains(vhosts: readonly VirtualHost[], ignorePort: boolean): DomainTable {
   const t: DomainTable = { exact: new Map(), suffix: [], prefix: [], ignorePort };
   vhosts.forEach((vh, index) => {
     for (const domain of vh.domains) {
       const key = domain.toLowerCase();
-      const e: Entry = { vh, index, domain, key };
-      if (key === '*') t.any ??= e;
-      else if (key.startsWith('*')) t.suffix.push({ ...e, key: key.slice(1) });
-      else if (key.endsWith('*')) t.prefix.push({ ...e, key: key.slice(0, -1) });
-      else if (!t.exact.has(key)) t.exact.set(key, e);
+      if (key === '*') t.any ??= entry(vh, index, domain, key, 'any');
+      else if (key.startsWith('*')) t.suffix.push(entry(vh, index, domain, key.slice(1), 'suffix'));
+      else if (key.endsWith('*')) t.prefix.push(entry(vh, index, domain, key.slice(0, -1), 'prefix'));
+      else if (!t.exact.has(key)) t.exact.set(key, entry(vh, index, domain, key, 'exact'));
     }
   });
   // Longest first; the sort is stable, so equal lengths keep configuration order.
@@ -71,12 +75,15 @@ export function hostForMatching(authority: string, ignorePort: boolean): string 
 
 export function selectVirtualHost(t: DomainTable, authority: string): DomainHit | undefined {
   const host = hostForMatching(authority, t.ignorePort);
-  const hit = (e: Entry, kind: DomainKind): DomainHit => ({ virtualHost: e.vh, index: e.index, domain: e.domain, kind });
   const exact = t.exact.get(host);
-  if (exact) return hit(exact, 'exact');
-  const suffix = t.suffix.find((e) => host.length > e.key.length && host.endsWith(e.key));
-  if (suffix) return hit(suffix, 'suffix');
-  const prefix = t.prefix.find((e) => host.length > e.key.length && host.startsWith(e.key));
-  if (prefix) return hit(prefix, 'prefix');
-  return t.any ? hit(t.any, 'any') : undefined;
+  if (exact !== undefined) return exact.hit;
+  for (let i = 0; i < t.suffix.length; i++) {
+    const e = t.suffix[i]!;
+    if (host.length > e.key.length && host.endsWith(e.key)) return e.hit;
+  }
+  for (let i = 0; i < t.prefix.length; i++) {
+    const e = t.prefix[i]!;
+    if (host.length > e.key.length && host.startsWith(e.key)) return e.hit;
+  }
+  return t.any?.hit;
 }

@@ -14,6 +14,8 @@ export interface CompiledRoute {
   index: number;
   name: string;
   match: CompiledMatch;
+  /** What findRoute returns for it (made once). */
+  hit: RouteHit;
 }
 
 export interface RouteTable {
@@ -21,6 +23,10 @@ export interface RouteTable {
   name: string;
   domains: DomainTable;
   routes: Map<VirtualHost, CompiledRoute[]>;
+  /** The same, by the virtual host's index (the data path's lookup). */
+  byIndex: CompiledRoute[][];
+  /** The hit for a virtual host without a matching route, made once. */
+  vhostOnly: RouteHit[];
 }
 
 export interface RouteMiss {
@@ -54,10 +60,16 @@ function routeName(r: Route, i: number): string {
 export function compileRouteTable(rc: RouteConfiguration): RouteTable {
   const vhosts = rc.virtualHosts ?? [];
   const routes = new Map<VirtualHost, CompiledRoute[]>();
+  const byIndex: CompiledRoute[][] = [];
+  const vhostOnly: RouteHit[] = [];
   for (const vh of vhosts) {
-    routes.set(vh, (vh.routes ?? []).map((route, index) => ({ route, index, name: routeName(route, index), match: compileMatch(route.match) })));
+    const compiled = (vh.routes ?? []).map((route, index) => ({ route, index, name: routeName(route, index), match: compileMatch(route.match), hit: undefined as unknown as RouteHit }));
+    for (const cr of compiled) cr.hit = Object.freeze({ virtualHost: vh, route: cr.route, routeName: cr.name });
+    routes.set(vh, compiled);
+    byIndex.push(compiled);
+    vhostOnly.push(Object.freeze({ virtualHost: vh }));
   }
-  return { config: rc, name: rc.name, domains: compileDomains(vhosts, rc.ignorePortInHostMatching === true), routes };
+  return { config: rc, name: rc.name, domains: compileDomains(vhosts, rc.ignorePortInHostMatching === true), routes, byIndex, vhostOnly };
 }
 
 /** What the data path needs from a lookup: the virtual host and the first matching route. */
@@ -73,10 +85,12 @@ const NO_HIT: RouteHit = Object.freeze({});
 export function findRoute(table: RouteTable, req: RouterRequest): RouteHit {
   const hit = selectVirtualHost(table.domains, req.authority);
   if (!hit) return NO_HIT;
-  for (const cr of table.routes.get(hit.virtualHost) ?? []) {
-    if (cr.match.matches(req)) return { virtualHost: hit.virtualHost, route: cr.route, routeName: cr.name };
+  const routes = table.byIndex[hit.index]!;
+  for (let i = 0; i < routes.length; i++) {
+    const cr = routes[i]!;
+    if (cr.match.matches(req)) return cr.hit;
   }
-  return { virtualHost: hit.virtualHost };
+  return table.vhostOnly[hit.index]!;
 }
 
 export function matchRoute(table: RouteTable, request: HttpRequest | RouterRequest): RouteMatchResult {
