@@ -18,7 +18,6 @@
  */
 import { processSignal } from './signals.js';
 import { Command, Option } from 'commander';
-import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { TrellisError } from '../common/errors.js';
 import { TypeUrl, type ResourceTypeUrl } from '../api/envoy/common.js';
 import type { Node } from '../api/xds/index.js';
@@ -167,7 +166,7 @@ export function proxyCommand(io: Io, setCode: (c: number) => void, deps: ProxyCo
     .option('--admin-port <port>', 'admin port', String(DEFAULT_ADMIN_PORT))
     .option('--health-port <port>', 'readiness port', String(DEFAULT_HEALTH_PORT))
     .option('--prometheus-port <port>', 'Prometheus port', String(DEFAULT_PROMETHEUS_PORT))
-    .option('-v, --verbose', 'also print grpc-js diagnostics')
+    .option('-v, --verbose', 'also print xDS transport diagnostics (GOAWAY, keepalive)')
     .action(async (opts: Options) => {
       const xdsAddress = need('--xds HOST:PORT', opts.xds);
       hostPort('--xds', xdsAddress);
@@ -190,12 +189,6 @@ export function proxyCommand(io: Io, setCode: (c: number) => void, deps: ProxyCo
         ...(opts.interceptionMode ? { interceptionMode: opts.interceptionMode as InterceptionMode } : {}),
       });
 
-      setGrpcLogger({
-        error: (...a: unknown[]) => { if (opts.verbose) io.err(`grpc: ${a.map(String).join(' ')}\n`); },
-        info: () => {},
-        debug: () => {},
-      });
-
       const stats = new ProxyStats();
       const workload = opts.workload ?? name;
       const localPeer = stats.istio.peer({
@@ -214,6 +207,7 @@ export function proxyCommand(io: Io, setCode: (c: number) => void, deps: ProxyCo
       const xds = new XdsClient({
         address: xdsAddress,
         node,
+        ...(opts.verbose ? { transport: { log: (line: string) => io.err(`xds: ${line}\n`) } } : {}),
         onEvent: (e) => {
           if (e.type === 'applied') lastUpdated[e.typeUrl as ResourceTypeUrl] = Date.now();
           countEvent(stats, e);

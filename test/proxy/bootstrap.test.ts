@@ -18,6 +18,7 @@ import { buildNode, parseLabels } from '../../src/proxy/bootstrap/node.js';
 import { RuntimeSnapshot } from '../../src/proxy/bootstrap/runtime.js';
 import { Backoff } from '../../src/proxy/bootstrap/clock.js';
 import { decodeEnvelope, decodeResources } from '../../src/proxy/bootstrap/wire.js';
+import { loadWireDecoder } from '../../src/api/xds/wire-decode.js';
 import { encodeMessage } from '../../src/api/xds/index.js';
 import { matchRoute } from '../../src/proxy/router/index.js';
 import { REPO_ROOT } from '../helpers/shared.js';
@@ -172,19 +173,22 @@ test('runtime: SotW per type, pruning, warming, and whole-response rejection', (
   assert.equal(s7.routes.size, 0);
 });
 
-test('wire: a resource that does not decode is named; envelopes keep resources packed', () => {
+test('wire: a resource that does not decode is named; envelopes keep resources packed', async () => {
+  const decoder = await loadWireDecoder();
   const bytes = encodeMessage('envoy.service.discovery.v3.DiscoveryResponse', {
-    versionInfo: 'v1', typeUrl: CDS, nonce: 'n1', resources: [cluster('a')],
+    versionInfo: 'v1', typeUrl: CDS, nonce: 'n1', resources: [cluster('a')], controlPlane: { identifier: 'cp-1' },
   });
   const env = decodeEnvelope(bytes);
   assert.equal(env.versionInfo, 'v1');
   assert.equal(env.nonce, 'n1');
+  assert.equal(env.controlPlane, 'cp-1');
   assert.equal(env.resources.length, 1);
-  const ok = decodeResources(CDS, env.resources);
+  const ok = decodeResources(decoder, CDS, env.resources);
   assert.ok('resources' in ok && (ok.resources[0] as { name: string }).name === 'a');
-  const bad = decodeResources(CDS, [...env.resources, { typeUrl: CDS, value: Uint8Array.from([0x0a, 0x7f, 0x01]) }]);
-  assert.match((bad as { error: string }).error, /^resource 1 \(.*Cluster\): cannot decode/);
-  assert.match((decodeResources(LDS, env.resources) as { error: string }).error, /resource 0: type .*Cluster in a .*Listener response/);
+  const bad = decodeResources(decoder, CDS, [...env.resources, { typeUrl: CDS, value: Uint8Array.from([0x0a, 0x7f, 0x01]) }]);
+  assert.match((bad as { error: string }).error, /^resource 1 \(.*Cluster\): cannot decode .*Cluster: length 127 runs past the end of its message .* at byte 1 in field name$/);
+  assert.match((decodeResources(decoder, LDS, env.resources) as { error: string }).error, /resource 0: type .*Cluster in a .*Listener response/);
+  assert.throws(() => decodeEnvelope(bytes.subarray(0, bytes.length - 1)), /^WireError: cannot decode envoy\.service\.discovery\.v3\.DiscoveryResponse: .* at byte \d+/);
 });
 
 test('backoff: jittered exponential, capped at 30 s, reset', () => {

@@ -1,11 +1,13 @@
 /**
  * Istio's HTTP metadata exchange encoding (src/proxy/stats/peer-metadata.ts): a header value a
  * real Istio 1.14 sidecar sent (bookinfo reviews-v3 → ratings, the older, fuller Struct) decodes
- * to the workload's labels; what Trellis encodes round-trips; input that is not base64 of a
- * Struct is ignored, never an error.
+ * to the workload's labels; what Trellis encodes round-trips and is byte for byte what the
+ * protobufjs codec writes (the proxy no longer loads it: api/xds/wire-struct.ts); input that is
+ * not base64 of a Struct is ignored, never an error.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { decodeMessage, encodeMessage } from '../../src/api/xds/codec.js';
 import { buildNode } from '../../src/proxy/bootstrap/node.js';
 import { decodePeerMetadata, encodePeerMetadata, localExchange, PeerMetadataCache, peerLabelsOf } from '../../src/proxy/stats/peer-metadata.js';
 
@@ -46,4 +48,14 @@ test('values that are not base64 of a Struct are ignored', { timeout: 10_000 }, 
   assert.equal(cache.get('%%%'), undefined);
   assert.equal(cache.get(ISTIO_REVIEWS_V3)?.workloadName, 'reviews-v3');
   assert.equal(cache.get(ISTIO_REVIEWS_V3)?.workloadName, 'reviews-v3');
+});
+
+test('the header value is what the protobufjs codec writes and reads', { timeout: 10_000 }, () => {
+  const m = { name: 'web-1', namespace: 'shop', workloadName: 'web', clusterId: 'Kubernetes', labels: { app: 'web', version: 'v2', 'service.istio.io/canonical-name': 'web' } };
+  const value = encodePeerMetadata(m);
+  const struct = decodeMessage('google.protobuf.Struct', Buffer.from(value, 'base64'))['value'];
+  assert.equal(value, Buffer.from(encodeMessage('google.protobuf.Struct', { value: struct })).toString('base64'));
+  assert.deepEqual(struct, { CLUSTER_ID: 'Kubernetes', LABELS: { app: 'web', 'service.istio.io/canonical-name': 'web', version: 'v2' }, NAME: 'web-1', NAMESPACE: 'shop', WORKLOAD_NAME: 'web' });
+  const istio = decodeMessage('google.protobuf.Struct', Buffer.from(ISTIO_REVIEWS_V3, 'base64'))['value'] as Record<string, unknown>;
+  assert.equal(decodePeerMetadata(ISTIO_REVIEWS_V3)?.name, istio['NAME']);
 });

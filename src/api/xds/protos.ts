@@ -27,7 +27,7 @@ const CORE_FILES = [
 ];
 
 /** Every type the compiler may pack in a `typed_config` / `typed_*` Any. */
-const EXTENSION_FILES = [
+export const EXTENSION_FILES: readonly string[] = [
   // network filters
   'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
   'envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy.proto',

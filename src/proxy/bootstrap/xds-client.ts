@@ -1,5 +1,7 @@
 /**
- * The proxy's ADS client (state of the world, over an insecure grpc-js channel to `--xds ADDR`).
+ * The proxy's ADS client (state of the world, one plaintext gRPC call over node:http2 to
+ * `--xds ADDR`: ads-transport.ts; no grpc-js and no protobufjs in the proxy process: requests
+ * and envelopes are hand-encoded, resources decoded with the built wire schema, wire.ts).
  *
  * Per stream: the first request carries the node; CDS is requested (wildcard) first, LDS
  * (wildcard) once the first CDS response was handled (or at once when a CDS version is already
@@ -18,17 +20,21 @@
  * answer 404), as Envoy does when warming times out. Swaps replace the whole object; readers
  * keep the one they took.
  *
- * Disconnects: the active snapshot stays; the client reconnects on a fresh channel after a
+ * Disconnects: the active snapshot stays; the client reconnects on a fresh connection after a
  * jittered exponential backoff (clock.ts; reset once a stream delivers a response) and re-sends
  * its subscriptions with the versions it holds and an empty nonce, so the server answers
- * consistently. Events (`onEvent`) feed logs and stats. Must not import the control plane.
+ * consistently. A response that does not decode as a DiscoveryResponse ends the stream (INTERNAL)
+ * and reconnects like any other ending. The first connection waits for the wire schema to load
+ * (a file read in a built install). Events (`onEvent`) feed logs and stats. Must not import the
+ * control plane.
  */
-import * as grpc from '@grpc/grpc-js';
 import { TypeUrl, type ResourceTypeUrl } from '../../api/envoy/common.js';
-import type { DiscoveryRequest, Node } from '../../api/xds/index.js';
+import type { DiscoveryRequest, Node } from '../../api/xds/discovery.js';
+import { loadWireDecoder, type WireDecoder } from '../../api/xds/wire-decode.js';
+import { GrpcCode, openGrpcCall, type GrpcCall, type GrpcCallOptions } from './ads-transport.js';
 import { Backoff, systemClock, type BackoffOptions, type Clock, type Random, type TimerHandle } from './clock.js';
 import { RuntimeSnapshot } from './runtime.js';
-import { decodeResources, streamMethod, type RawDiscoveryResponse } from './wire.js';
+import { decodeEnvelope, decodeResources, encodeRequest, type RawDiscoveryResponse } from './wire.js';
 
 /** google.rpc.Code INVALID_ARGUMENT, what Envoy puts in a NACK. */
 export const NACK_CODE = 3;
@@ -57,15 +63,12 @@ export interface XdsClientOptions {
   backoff?: BackoffOptions;
   initialFetchTimeoutMs?: number;
   onEvent?: (e: XdsClientEvent) => void;
-  /** Extra grpc-js channel options. */
-  channelOptions?: grpc.ChannelOptions;
+  /** Transport settings (keepalive, limits) and its diagnostics log; see ads-transport.ts. */
+  transport?: Omit<GrpcCallOptions, 'path'>;
 }
 
-type Call = grpc.ClientDuplexStream<DiscoveryRequest, RawDiscoveryResponse>;
-
 interface StreamState {
-  client: grpc.Client;
-  call: Call;
+  call: GrpcCall;
   connected: boolean;
   /** Last nonce received per type on this stream. */
   nonces: Map<string, string>;
@@ -91,6 +94,7 @@ export class XdsClient {
   private closed = false;
   private readonly swapFns = new Set<(s: RuntimeSnapshot) => void>();
   private readyWaiters: (() => void)[] = [];
+  private decoder: WireDecoder | undefined;
 
   constructor(private readonly opts: XdsClientOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -146,22 +150,48 @@ export class XdsClient {
   private connect(): void {
     this.retryTimer = undefined;
     if (this.closed) return;
+    const decoder = this.decoder;
+    if (!decoder) {
+      loadWireDecoder().then(
+        (d) => {
+          this.decoder = d;
+          this.connect();
+        },
+        (err: unknown) => {
+          this.attempts++;
+          this.retry(GrpcCode.INTERNAL, `cannot load the xDS wire schema: ${err instanceof Error ? err.message : String(err)}`, false);
+        },
+      );
+      return;
+    }
     this.attempts++;
-    const client = new grpc.Client(this.opts.address, grpc.credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': 30_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-      'grpc.max_receive_message_length': 256 * 1024 * 1024,
-      ...this.opts.channelOptions,
-    });
-    const m = streamMethod();
-    const call = client.makeBidiStreamRequest(m.path, m.requestSerialize, m.responseDeserialize) as Call;
-    const s: StreamState = { client, call, connected: false, nonces: new Map(), sent: new Map(), nodeSent: false };
+    // `s` is assigned before any handler can run (they are called from I/O callbacks).
+    let s: StreamState;
+    const call = openGrpcCall(
+      this.opts.address,
+      {
+        onMessage: (bytes) => {
+          if (this.stream !== s) return;
+          let r: RawDiscoveryResponse;
+          try {
+            r = decodeEnvelope(bytes);
+          } catch (e) {
+            this.onEnded(s, GrpcCode.INTERNAL, (e as Error).message);
+            return;
+          }
+          try {
+            this.onResponse(s, decoder, r);
+          } catch (e) {
+            // A bug here must not take the proxy down: drop the stream and start over.
+            this.onEnded(s, GrpcCode.INTERNAL, `handling a ${r.typeUrl} response failed: ${(e as Error).message}`);
+          }
+        },
+        onEnd: (st) => this.onEnded(s, st.code, st.message),
+      },
+      this.opts.transport,
+    );
+    s = { call, connected: false, nonces: new Map(), sent: new Map(), nodeSent: false };
     this.stream = s;
-    call.on('data', (r: RawDiscoveryResponse) => {
-      if (this.stream === s) this.onResponse(s, r);
-    });
-    call.on('error', () => {}); // the status event below handles every ending
-    call.on('status', (st: grpc.StatusObject) => this.onEnded(s, st.code, st.details));
     // Subscriptions with what we hold, in the spec's order; LDS waits for CDS on a cold start.
     for (const t of SUBSCRIBE_ORDER) {
       if (t === TypeUrl.Listener && this.staged.versions[TypeUrl.Cluster] === undefined) continue;
@@ -173,19 +203,19 @@ export class XdsClient {
     if (this.stream !== s) return;
     this.stream = undefined;
     this.teardown(s);
+    this.retry(code, details, s.connected);
+  }
+
+  /** Reports the ending and schedules the next attempt after the backoff. */
+  private retry(code: number, message: string, wasConnected: boolean): void {
     if (this.closed) return;
     const retryInMs = this.backoff.next();
-    this.emit({ type: 'disconnected', address: this.opts.address, code, message: details, wasConnected: s.connected, retryInMs });
+    this.emit({ type: 'disconnected', address: this.opts.address, code, message, wasConnected, retryInMs });
     this.retryTimer = this.clock.setTimeout(() => this.connect(), retryInMs);
   }
 
   private teardown(s: StreamState): void {
-    try {
-      s.call.cancel();
-    } catch {
-      /* already ended */
-    }
-    s.client.close();
+    s.call.cancel();
   }
 
   // ── Requests ──────────────────────────────────────────────────────────────────────────────
@@ -201,11 +231,15 @@ export class XdsClient {
     const full: DiscoveryRequest = s.nodeSent ? req : { node: this.opts.node, ...req };
     s.nodeSent = true;
     s.sent.set(t, WILDCARD.has(t) ? '*' : (req.resourceNames ?? []).join('\n'));
+    let bytes: Buffer;
     try {
-      s.call.write(full);
-    } catch {
-      /* the stream is ending; onEnded reconnects */
+      bytes = encodeRequest(full);
+    } catch (e) {
+      // Only a node built wrongly (metadata that is not JSON) gets here: say so and retry.
+      this.onEnded(s, GrpcCode.INTERNAL, `cannot encode a DiscoveryRequest: ${(e as Error).message}`);
+      return;
     }
+    s.call.write(bytes);
   }
 
   /** Requests a type with the current names if they differ from what this stream last sent. */
@@ -221,7 +255,7 @@ export class XdsClient {
 
   // ── Responses ─────────────────────────────────────────────────────────────────────────────
 
-  private onResponse(s: StreamState, r: RawDiscoveryResponse): void {
+  private onResponse(s: StreamState, decoder: WireDecoder, r: RawDiscoveryResponse): void {
     if (!s.connected) {
       s.connected = true;
       this.backoff.reset();
@@ -229,7 +263,7 @@ export class XdsClient {
     }
     const t = r.typeUrl;
     s.nonces.set(t, r.nonce);
-    const decoded = decodeResources(t, r.resources);
+    const decoded = decodeResources(decoder, t, r.resources);
     const result = 'error' in decoded ? { ok: false as const, error: decoded.error } : this.staged.apply({ typeUrl: t, versionInfo: r.versionInfo, resources: decoded.resources });
     if (result.ok) {
       this.staged = result.snapshot;

@@ -12,11 +12,11 @@
  * `service.istio.io/canonical-revision`, `app` and `version`; decoding also reads the older,
  * fuller form (all LABELS, `app.kubernetes.io/*`). Headers from peers are untrusted input: a
  * value that is not base64 of a Struct is ignored, never an error. Decoded peers are cached by
- * header value (bounded). Encoding and decoding go through the project's protobufjs codec.
- * No I/O, no clock.
+ * header value (bounded). The Struct is encoded and decoded by api/xds/wire-struct.ts (no
+ * protobufjs in the proxy). No I/O, no clock.
  */
-import type { Node } from '../../api/xds/index.js';
-import { decodeMessage, encodeMessage } from '../../api/xds/index.js';
+import type { Node } from '../../api/xds/discovery.js';
+import { decodeStruct, encodeStruct } from '../../api/xds/wire-struct.js';
 import type { PeerLabels } from './istio.js';
 
 export const PEER_ID_HEADER = 'x-envoy-peer-metadata-id';
@@ -60,7 +60,7 @@ function toStruct(m: WorkloadMetadata): StructJson {
 }
 
 export function encodePeerMetadata(m: WorkloadMetadata): string {
-  return Buffer.from(encodeMessage('google.protobuf.Struct', { value: toStruct(m) })).toString('base64');
+  return encodeStruct(toStruct(m)).toString('base64');
 }
 
 /** The header value decoded, or undefined when it is not base64 of a Struct. */
@@ -68,9 +68,7 @@ export function decodePeerMetadata(value: string): WorkloadMetadata | undefined 
   if (!value || value.length > 16_384 || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) return undefined;
   let json: StructJson;
   try {
-    const v = decodeMessage('google.protobuf.Struct', Buffer.from(value, 'base64'))['value'];
-    if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
-    json = v as StructJson;
+    json = decodeStruct(Buffer.from(value, 'base64'));
   } catch {
     return undefined;
   }
