@@ -130,6 +130,12 @@ function build(trellisRepo: string): string {
   copyFileSync(join(trellisRepo, 'package.json'), join(out, 'package.json'));
   symlinkSync(join(trellisRepo, 'node_modules'), join(out, 'node_modules'));
   if (existsSync(join(trellisRepo, 'native'))) symlinkSync(join(trellisRepo, 'native'), join(out, 'native'));
+  // The xDS wire schema the proxy decodes with, as `npm run build` writes it (checkouts that have one).
+  const schemaScript = join(trellisRepo, 'scripts/build-wire-schema.mjs');
+  if (existsSync(schemaScript)) {
+    const g = spawnSync(process.execPath, [schemaScript, join(out, 'src/api/xds')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (g.status !== 0) throw new Error('building the wire schema failed');
+  }
   return join(out, 'src/cli/entry.js');
 }
 

@@ -135,6 +135,11 @@ export class Http1Parser {
   pauseAfterMessage = false;
   /** Responses: the request was HEAD (no body whatever the framing says). */
   noBodyExpected = false;
+  /**
+   * The caller reuses the buffers it feeds (a socket reading into one fixed buffer): bytes kept
+   * for later are copied. Body chunks handed to `onBody` are views the handler must copy itself.
+   */
+  reusedInput = false;
   private state: S = S.Head;
   private pending: Buffer | undefined;
   private remaining = 0;
@@ -198,7 +203,7 @@ export class Http1Parser {
     if (this.pending !== undefined && this.pending.length > 0) buf = Buffer.concat([this.pending, chunk]);
     this.pending = undefined;
     if (this.paused) {
-      this.pending = buf;
+      this.pending = buf === chunk ? this.keep(buf) : buf;
       return;
     }
     this.run(buf, 0);
@@ -239,6 +244,11 @@ export class Http1Parser {
     this.resumeEarly = false;
   }
 
+  /** `b` as it may be kept past this call. */
+  private keep(b: Buffer): Buffer {
+    return this.reusedInput ? Buffer.from(b) : b;
+  }
+
   private fail(status: number, msg: string): void {
     this.state = S.Error;
     this.pending = undefined;
@@ -262,7 +272,7 @@ export class Http1Parser {
           if (end < 0) {
             if (len - off > this.limits.maxHeadBytes) return this.fail(431, `header section larger than ${this.limits.maxHeadBytes} bytes`);
             if (buf.indexOf(LFLF, off) >= 0) return this.fail(400, 'header lines must end with CRLF');
-            this.pending = buf.subarray(off);
+            this.pending = this.keep(buf.subarray(off));
             return;
           }
           if (end + 4 - off > this.limits.maxHeadBytes) return this.fail(431, `header section larger than ${this.limits.maxHeadBytes} bytes`);
@@ -280,7 +290,7 @@ export class Http1Parser {
           if (this.failed) return;
           if (this.detached) {
             this.headBuf = buf;
-            if (off < len) this.pending = buf.subarray(off);
+            if (off < len) this.pending = this.keep(buf.subarray(off));
             return;
           }
           if (!head.hasBody) this.state = S.Done;
@@ -314,7 +324,7 @@ export class Http1Parser {
           const eol = buf.indexOf(LF, off);
           if (eol < 0) {
             if (len - off > MAX_CHUNK_LINE) return this.fail(400, 'chunk size line too long');
-            this.pending = buf.subarray(off);
+            this.pending = this.keep(buf.subarray(off));
             return;
           }
           if (eol - off > MAX_CHUNK_LINE) return this.fail(400, 'chunk size line too long');
@@ -355,7 +365,7 @@ export class Http1Parser {
           const eol = buf.indexOf(LF, off);
           if (eol < 0) {
             if (len - off > this.limits.maxHeadBytes) return this.fail(431, 'trailers too large');
-            this.pending = buf.subarray(off);
+            this.pending = this.keep(buf.subarray(off));
             return;
           }
           if (eol === off || buf[eol - 1] !== CR) return this.fail(400, 'trailer lines must end with CRLF');
@@ -374,7 +384,7 @@ export class Http1Parser {
           this.h.onEnd();
           if (this.failed) return;
           if (this.paused) {
-            if (off < len) this.pending = buf.subarray(off);
+            if (off < len) this.pending = this.keep(buf.subarray(off));
             return;
           }
           break;

@@ -56,6 +56,9 @@ export interface Exchange {
 
 const enum St { Connecting, Idle, Busy, Closed }
 
+/** Where every upstream connection's reads land (see the constructor). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 export class H1Connection implements ParserHandler, BodyProducer, BodySink {
   readonly socket: net.Socket;
   private readonly parser: Http1Parser;
@@ -74,9 +77,13 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
 
   constructor(readonly host: Host, private readonly owner: ConnectionOwner, onConnected: (c: H1Connection) => void) {
     this.parser = new Http1Parser('response', this);
+    this.parser.reusedInput = true;
+    // Reads land in one buffer shared by every upstream connection (no allocation per read, no
+    // stream machinery): the parser copies what it keeps, onBody copies body bytes.
+    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.read(n, buf) };
     const s = host.address.startsWith('unix://')
-      ? net.connect({ path: host.address.slice('unix://'.length) })
-      : net.connect({ host: host.address, port: host.port, noDelay: true, localAddress: owner.sourceAddress });
+      ? net.connect({ path: host.address.slice('unix://'.length), onread })
+      : net.connect({ host: host.address, port: host.port, noDelay: true, localAddress: owner.sourceAddress, onread });
     this.socket = s;
     host.activeConnections++;
     if (owner.keepAliveMs !== undefined) s.setKeepAlive(true, owner.keepAliveMs);
@@ -85,7 +92,6 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
       this.state = St.Idle;
       onConnected(this);
     });
-    s.on('data', (c: Buffer) => this.parser.execute(c));
     s.on('end', () => this.onEof());
     s.on('error', (e: NodeJS.ErrnoException) => this.onSocketError(e));
     s.on('close', () => this.onClose());
@@ -211,7 +217,13 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
   }
 
   onBody(chunk: Buffer): void {
-    this.response?.push(chunk);
+    // A view of READ_BUFFER: the next read overwrites it.
+    this.response?.push(Buffer.from(chunk));
+  }
+
+  private read(n: number, buf: Uint8Array): boolean {
+    this.parser.execute(Buffer.from(buf.buffer, buf.byteOffset, n));
+    return true;
   }
 
   onEnd(): void {
