@@ -21,6 +21,7 @@ import { RequestBody, ResponseBody, type BodyProducer, type BodySink, type BodyS
 import { DEFAULT_LIMITS, Http1Parser, type Http1Head, type HttpParseError, type ParserHandler, type ParserLimits } from './parser.js';
 import { headString, writeRaw, writeWithBody } from './serialize.js';
 import { holdForBatch } from './write-batch.js';
+import { readIntoShared, toStream } from './user-buffer.js';
 
 export interface FastPathHooks {
   /** Serves one request to completion (http-handler's serveRequest for this connection). */
@@ -248,6 +249,8 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
   closing = false;
   private handingOver = false;
   private readonly onData = (c: Buffer) => this.data(c);
+  /** Reading into the shared buffer (user-buffer.ts) rather than through 'data' events. */
+  private readonly shared: boolean;
   private readonly onPeerEnd = () => this.peerEnded();
   private readonly onClose = () => { live.delete(this); this.current?.gone(); };
   private readonly onDrain = () => this.current?.drained();
@@ -262,7 +265,10 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     socket.setNoDelay(true);
     live.add(this);
     idleSweep ??= startIdleSweep();
-    socket.on('data', this.onData);
+    this.shared = readIntoShared(socket, (n, buf) => this.data(Buffer.from(buf.buffer, buf.byteOffset, n)));
+    // Reads land in a buffer every connection shares: the parser copies what it keeps, onBody the body.
+    this.parser.reusedInput = this.shared;
+    if (!this.shared) socket.on('data', this.onData);
     socket.on('end', this.onPeerEnd);
     socket.on('close', this.onClose);
     socket.on('drain', this.onDrain);
@@ -271,6 +277,12 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
   /** Starts reading, first with bytes already taken off the socket (protocol sniffing). */
   start(first?: Buffer): void {
     if (first && first.length) this.data(first);
+    if (this.shared) {
+      // Bytes a protocol sniffer put back (unshift) wait in the Readable buffer, which
+      // shared-buffer reading bypasses.
+      const held = this.socket.read() as Buffer | null;
+      if (held && held.length) this.data(held);
+    }
     this.socket.resume();
   }
 
@@ -317,7 +329,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
   }
 
   onBody(chunk: Buffer): void {
-    this.current?.body.push(chunk);
+    this.current?.body.push(this.shared ? Buffer.from(chunk) : chunk);
   }
 
   onEnd(): void {
@@ -392,6 +404,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     const unread = this.parser.takeRest();
     const all = unread ? Buffer.concat([this.parser.rawHead(), unread]) : Buffer.from(this.parser.rawHead());
     const s = this.socket;
+    if (this.shared) toStream(s);
     s.off('data', this.onData);
     s.off('end', this.onPeerEnd);
     s.off('close', this.onClose);
