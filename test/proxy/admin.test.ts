@@ -5,6 +5,7 @@
  * in Envoy's text format (static 15090/15021 listeners first), /clusters with the hosts of
  * outbound|8080|v11|demoapp…, /config_dump as a ConfigDump, /stats and the Prometheus endpoints.
  */
+import { procStatus } from '../../src/proxy/admin/memory.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TypeUrl } from '../../src/api/envoy/common.js';
@@ -135,6 +136,22 @@ test('admin: ready, listeners, clusters, config_dump, stats on real compiled con
   assert.equal((await get(servers.healthPort, '/stats/prometheus')).status, 404);
   const info = JSON.parse((await get(servers.adminPort, '/server_info')).body);
   assert.equal(info.state, 'LIVE');
+  // Envoy's admin.v3.Memory fields (uint64 as strings), plus where the resident set sits.
+  const mem = JSON.parse((await get(servers.adminPort, '/memory')).body);
+  for (const k of ['allocated', 'heap_size', 'pageheap_unmapped', 'pageheap_free', 'total_thread_cache', 'total_physical_bytes']) assert.match(mem[k], /^\d+$/, k);
+  assert.equal(mem.total_physical_bytes, String(Number(mem.total_physical_bytes)));
+  assert.ok(Number(mem.total_physical_bytes) > Number(mem.heap_size) / 2);
+  if (process.platform === 'linux') {
+    // Private and file-backed pages add up to the resident set read a moment earlier, give or take.
+    const sum = Number(mem.rss_anon) + Number(mem.rss_file);
+    assert.ok(Math.abs(sum - Number(mem.total_physical_bytes)) < 16 * 2 ** 20, JSON.stringify(mem));
+  }
+  assert.ok(Number(mem.heap_spaces.old_space.used) > 0);
+});
+
+test('admin /memory: fields of /proc/self/status are read in bytes', () => {
+  const st = procStatus('Name:\tnode\nVmRSS:\t  1024 kB\nRssAnon:\t 512 kB\nThreads:\t7\n');
+  assert.deepEqual(st, { VmRSS: 1024 * 1024, RssAnon: 512 * 1024 });
 });
 
 test('admin /clusters: live hosts from the cluster manager show ejections and counters', () => {

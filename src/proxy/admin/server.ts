@@ -11,6 +11,7 @@
  * stats and the cluster view it is given; it never changes proxy state. Port 0 picks a free
  * port (tests).
  */
+import { memoryReport } from './memory.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -112,7 +113,8 @@ export async function startAdminServers(o: AdminOptions): Promise<AdminServers> 
   const clusterView: ClustersView = { countersOf: o.stats.hostCountersOf, ...o.clusters };
 
   const admin = serve({
-    '/': (_u, _q, res) => send(res, 200, ['/clusters', '/config_dump', '/listeners', '/ready', '/server_info', '/stats', '/stats/prometheus'].join('\n') + '\n'),
+    '/': (_u, _q, res) => send(res, 200, ['/clusters', '/config_dump', '/listeners', '/memory', '/ready', '/server_info', '/stats', '/stats/prometheus'].join('\n') + '\n'),
+    '/memory': (_u, _q, res) => json(res, memoryReport()),
     '/listeners': (u, _q, res) => {
       const s = o.snapshots.current();
       if (u.searchParams.get('format') === 'json') json(res, renderListenersJson(s, statics));
