@@ -7,12 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { snapshotFrom } from '../helpers/snapshot.js';
 import { sharedPath } from '../helpers/shared.js';
-import { isGoTemplate } from '../helpers/go-template.js';
-import { loadTexts } from '../../src/config/load.js';
+import { sampleInputs } from '../helpers/samples.js';
 import { buildSnapshot } from '../../src/model/snapshot.js';
 import { proxyForWorkload } from '../../src/model/proxy.js';
 import type { Snapshot } from '../../src/model/types.js';
@@ -129,40 +126,13 @@ spec:
 
 const samples = sharedPath('conformance', 'istio-samples');
 
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return yamlFiles(p);
-    return /\.ya?ml$/.test(e.name) ? [p] : [];
-  }).sort();
-}
 
 test('istio samples: every valid object compiles for sidecars and gateways and round-trips', { skip: samples.skip }, () => {
   const problems: string[] = [];
   let files = 0;
-  for (const file of yamlFiles(samples.path)) {
-    const text = readFileSync(file, 'utf8');
-    if (isGoTemplate(text) || /-mesh-cfg\.yaml$/.test(file)) continue;
-    const cfg = loadTexts([{ file, text }]);
-    const valid = cfg.objects.filter((o) => o.valid).map((o) => o.raw);
-    if (valid.length === 0) continue;
-    // A client workload in every namespace the file uses, so each namespace has a sidecar to compile for.
-    const namespaces = [...new Set(valid.map((o) => o.metadata.namespace || 'default'))];
-    const clients = loadTexts([{
-      file: 'clients.yaml',
-      text: namespaces.map((ns) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: trellis-probe-client, namespace: ${ns}}
-spec:
-  selector: {matchLabels: {app: trellis-probe-client}}
-  template:
-    metadata: {labels: {app: trellis-probe-client}}
-    spec: {containers: [{name: c, image: c}]}
-`).join('---\n'),
-    }]).objects.map((o) => o.raw);
-    const label = relative(samples.path, file);
+  for (const { label, objects } of sampleInputs(samples.path, 'trellis-probe-client')) {
     try {
-      assertAllEncode(buildSnapshot([...valid, ...clients]));
+      assertAllEncode(buildSnapshot(objects));
     } catch (err) {
       problems.push(`${label}: ${(err as Error).message}`);
     }
