@@ -65,15 +65,28 @@ export function localReply(status: number, body: string, headers: Headers = {}):
  * Runs `filters` then `terminal`; a filter's reply skips the rest, and every filter that ran sees
  * the response. A filter that answers synchronously is not awaited (no extra turn per filter).
  */
-export async function runFilters(filters: readonly HttpFilter[], terminal: TerminalFilter, ctx: RequestContext): Promise<ProxyResponse> {
+export function runFilters(filters: readonly HttpFilter[], terminal: TerminalFilter, ctx: RequestContext): Promise<ProxyResponse> {
+  // Not `async`: filters that answer synchronously (the usual case) add no promise hop, and
+  // without response hooks the terminal's own promise is handed back as it is.
   let ran = 0;
-  let res: ProxyResponse | undefined;
   while (ran < filters.length) {
     const r = filters[ran++]!.onRequest(ctx);
-    res = r instanceof Promise ? await r : r;
-    if (res) break;
+    if (r instanceof Promise) return r.then((res) => (res ? responded(filters, ran, ctx, res) : runFrom(filters, ran, terminal, ctx)));
+    if (r) return Promise.resolve(responded(filters, ran, ctx, r));
   }
-  res ??= await terminal.handle(ctx);
+  const pending = terminal.handle(ctx);
+  for (let i = 0; i < ran; i++) if (filters[i]!.onResponse) return pending.then((res) => responded(filters, ran, ctx, res));
+  return pending;
+}
+
+/** The rest of the chain after an asynchronous filter let the request through. */
+function runFrom(filters: readonly HttpFilter[], from: number, terminal: TerminalFilter, ctx: RequestContext): Promise<ProxyResponse> {
+  const rest = filters.slice(from);
+  return runFilters(rest, terminal, ctx).then((res) => responded(filters, from, ctx, res));
+}
+
+/** Runs the response hooks of the first `ran` filters, last first. */
+function responded(filters: readonly HttpFilter[], ran: number, ctx: RequestContext, res: ProxyResponse): ProxyResponse {
   for (let i = ran - 1; i >= 0; i--) filters[i]!.onResponse?.(ctx, res);
   return res;
 }

@@ -87,13 +87,13 @@ class Request implements Downstream, BodySink {
     return this.minor === 1 ? 'HTTP/1.1' : 'HTTP/1.0';
   }
 
-  respond(out: ProxyResponse): Promise<number> {
+  respond(out: ProxyResponse): number | Promise<number> {
     const socket = this.conn.socket;
     const b = out.body;
     if (this.aborted || socket.destroyed || this.responseStarted) {
       if (isSource(b)) b.discard();
       else if (b instanceof Readable) b.resume();
-      return Promise.resolve(0);
+      return 0;
     }
     this.responseStarted = true;
     // A response before the whole request body is in ends the connection (the rest is not read).
@@ -132,10 +132,9 @@ class Request implements Downstream, BodySink {
         this.sent = payload.length;
       } else writeRaw(socket, head);
       source?.discard();
-      return new Promise<number>((resolve) => {
-        this.resolve = resolve;
-        this.finish();
-      });
+      // Written whole: done now, without a promise to wait on.
+      this.finish();
+      return this.sent;
     }
     holdForBatch(socket);
     socket.cork();

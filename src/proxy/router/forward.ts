@@ -127,21 +127,22 @@ export function routerFilter(env: RouterEnv): TerminalFilter {
   return { name: 'envoy.filters.http.router', handle: (ctx) => route(ctx, env) };
 }
 
-async function route(ctx: RequestContext, env: RouterEnv): Promise<ProxyResponse> {
+/** Not `async`: the common case hands back forward()'s own promise instead of wrapping it in another. */
+function route(ctx: RequestContext, env: RouterEnv): Promise<ProxyResponse> {
   const d = ctx.decision;
   if (!d || d.kind === 'none') {
     ctx.flags.add('NR');
-    return localReply(404, '');
+    return Promise.resolve(localReply(404, ''));
   }
-  if (d.kind === 'redirect') return { status: d.redirect!.status, headers: { location: d.redirect!.location }, body: '' };
-  if (d.kind === 'directResponse') return localReply(d.directResponse!.status, d.directResponse!.body ?? '');
+  if (d.kind === 'redirect') return Promise.resolve({ status: d.redirect!.status, headers: { location: d.redirect!.location }, body: '' });
+  if (d.kind === 'directResponse') return Promise.resolve(localReply(d.directResponse!.status, d.directResponse!.body ?? ''));
   const name = d.cluster ?? '';
   ctx.info['cluster'] = name;
   const uc = env.clusters.get(name);
   if (!uc) {
     ctx.flags.add('NC');
     const code = ctx.route?.route?.clusterNotFoundResponseCode;
-    return localReply(code === 'NOT_FOUND' ? 404 : code === 'INTERNAL_SERVER_ERROR' ? 500 : 503, 'cluster not found');
+    return Promise.resolve(localReply(code === 'NOT_FOUND' ? 404 : code === 'INTERNAL_SERVER_ERROR' ? 500 : 503, 'cluster not found'));
   }
   return forward(ctx, env, uc);
 }

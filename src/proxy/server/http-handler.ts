@@ -75,8 +75,8 @@ export interface Downstream {
   aborted: boolean;
   /** Called once when it does. */
   onAbort: (() => void) | undefined;
-  /** Writes the response; resolves with the body bytes sent once finished (or aborted). */
-  respond(out: ProxyResponse): Promise<number>;
+  /** Writes the response; the body bytes sent once finished (or aborted): at once when it was written whole. */
+  respond(out: ProxyResponse): number | Promise<number>;
 }
 
 const BLOCK_ALL = 'block_all';
@@ -144,7 +144,8 @@ export async function serveRequest(d: Downstream, conn: HttpConnInfo, env: Serve
   let peer = down?.peer;
   if (conn.inbound) answerDownstream(env.telemetry, down, out.headers);
   else peer = takeUpstreamPeer(env.telemetry, out.headers);
-  const respBytes = await d.respond(out);
+  const sent = d.respond(out);
+  const respBytes = typeof sent === 'number' ? sent : await sent;
   record(d, conn, env, st, out.status, authority, path, started, respBytes, peer);
 }
 
