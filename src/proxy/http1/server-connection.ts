@@ -264,7 +264,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     socket.setNoDelay(true);
     live.add(this);
     idleSweep ??= startIdleSweep();
-    this.shared = readIntoShared(socket, (n, buf) => this.data(Buffer.from(buf.buffer, buf.byteOffset, n)));
+    this.shared = readIntoShared(socket, (chunk) => this.data(chunk));
     // Reads land in a buffer every connection shares: the parser copies what it keeps, onBody the body.
     this.parser.reusedInput = this.shared;
     if (!this.shared) socket.on('data', this.onData);

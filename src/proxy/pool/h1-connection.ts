@@ -13,6 +13,7 @@ import { ResponseBody, type BodyProducer, type BodySink, type RequestBody } from
 import { Http1Parser, type Http1Head, type HttpParseError, type ParserHandler } from '../http1/parser.js';
 import { endToEndHeaders, writeHead } from '../http1/serialize.js';
 import { holdForBatch } from '../http1/write-batch.js';
+import { sharedOnread } from '../http1/user-buffer.js';
 import type { Headers } from '../router/headers.js';
 import type { Host } from '../upstream/host.js';
 
@@ -56,8 +57,6 @@ export interface Exchange {
 
 const enum St { Connecting, Idle, Busy, Closed }
 
-/** Where every upstream connection's reads land (see the constructor). */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class H1Connection implements ParserHandler, BodyProducer, BodySink {
   readonly socket: net.Socket;
@@ -80,7 +79,7 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
     this.parser.reusedInput = true;
     // Reads land in one buffer shared by every upstream connection (no allocation per read, no
     // stream machinery): the parser copies what it keeps, onBody copies body bytes.
-    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.read(n, buf) };
+    const onread = sharedOnread((chunk) => this.parser.execute(chunk));
     const s = host.address.startsWith('unix://')
       ? net.connect({ path: host.address.slice('unix://'.length), onread })
       : net.connect({ host: host.address, port: host.port, noDelay: true, localAddress: owner.sourceAddress, onread });
@@ -217,14 +216,10 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
   }
 
   onBody(chunk: Buffer): void {
-    // A view of READ_BUFFER: the next read overwrites it.
+    // A view of the shared read buffer: the next read overwrites it.
     this.response?.push(Buffer.from(chunk));
   }
 
-  private read(n: number, buf: Uint8Array): boolean {
-    this.parser.execute(Buffer.from(buf.buffer, buf.byteOffset, n));
-    return true;
-  }
 
   onEnd(): void {
     this.responseDone = true;
