@@ -7,7 +7,7 @@
  * proxy as a sidecar with a 100-service route table and Istio's standard metrics, entered through
  * its explicit outbound proxy (IP:15001, absolute-form requests cycling over the 100 services).
  * wrk runs on core 1 (one thread, closed loop) with `--latency`. Per proxy: requests/s, p50/p99,
- * peak RSS (/proc VmRSS sampled every 100 ms during the load), CPU used, ratio to nginx in the same
+ * peak RSS (/proc VmRSS sampled every 100 ms during the load, split into private and file-backed pages), CPU used, ratio to nginx in the same
  * run (and a bare Node relay, bench/proxy/relay.mjs, as the floor of any proxy on Node's sockets);
  * then the latency at a fixed 1,000 requests/s from an open-loop generator (open-loop.ts), and
  * what each proxy adds to the direct-to-upstream latency. Several runs rotate the order; the table
@@ -15,10 +15,10 @@
  *
  * Usage: node --import tsx bench/proxy.ts [--duration 10] [--connections 50] [--runs 1]
  *          [--only direct,nginx,haproxy,trellis-gateway,trellis-sidecar] [--rate 1000] [--rate-seconds 10]
- *          [--warmup 2] [--access-log] [--profile DIR] [--trellis REPO_DIR] [--baseline REPO_DIR]
+ *          [--warmup 2] [--access-log] [--no-gc-trace] [--profile DIR] [--trellis REPO_DIR] [--baseline REPO_DIR]
  *          [--runtime built|tsx] [--node-flags '…'] [--json FILE]
  */
-import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -29,7 +29,13 @@ import {
 } from './proxy/configs.js';
 import type { OpenLoopResult } from './proxy/open-loop.js';
 import { cpuSeconds, ensureTools, freePort, sampleRss, startPinned, stopAll, waitPort, type Proc } from './proxy/procs.js';
+import { meterGc, type GcMeter } from './proxy/gc-meter.js';
+import { residentSections } from './proxy/resident.js';
 import { runWrk, sidecarLua, type WrkResult } from './proxy/wrk.js';
+
+function readFileSafe(path: string): string {
+  try { return readFileSync(path, 'latin1'); } catch { return ''; }
+}
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROXY_CORE = 0;
@@ -52,6 +58,8 @@ const warmupS = Number(arg('warmup', '2'));
 const baselineRepo = process.argv.includes('--baseline') ? resolve(arg('baseline', '')) : undefined;
 const only = arg('only', CASES.filter((c) => baselineRepo || !c.startsWith('baseline')).join(',')).split(',').filter(Boolean) as Case[];
 const accessLog = flag('access-log');
+/** Trellis proxies run with --trace-gc-nvp unless --no-gc-trace: allocation and GC pauses per request. */
+const gcTrace = !flag('no-gc-trace');
 const profileDir = process.argv.includes('--profile') ? resolve(arg('profile', '/tmp/trellis-prof')) : undefined;
 const trellisRepo = resolve(arg('trellis', REPO));
 const nodeFlags = arg('node-flags', '').split(' ').filter(Boolean);
@@ -62,6 +70,13 @@ for (const c of only) if (!CASES.includes(c)) { console.error(`unknown case ${c}
 interface Sample {
   wrk: WrkResult;
   peakRssMb: number;
+  /** The peak's private (RssAnon) and file-backed (RssFile, mostly the executable's pages) parts. */
+  anonMb: number;
+  fileMb: number;
+  /** The executable's resident pages by ELF section, MB, right after the load (Node processes). */
+  binary?: { totalMb: number; sections: [string, number][] };
+  /** Over the load window (Trellis proxies): bytes allocated per request, collections and pauses. */
+  gc?: { allocPerReq: number; promotedPerReq: number; scavengesPerS: number; fullGcs: number; pauseMsPerS: number; maxPauseMs: number };
   cpuPct: number;
   fixed?: OpenLoopResult;
   /** istio_requests_total summed after the run (the sidecar's metrics are on). */
@@ -76,6 +91,7 @@ interface Target {
   /** Raw requests for the open-loop generator. */
   requests: string[];
   prometheus?: string;
+  gc?: GcMeter;
   stop(): Promise<void>;
 }
 
@@ -154,14 +170,14 @@ async function startControlPlane(repo: string, name: string, yaml: string): Prom
   return { cp, xds: m[1]! };
 }
 
-async function startTrellisProxy(repo: string, name: string, xds: string, a: string[]): Promise<{ proc: Proc; prometheus: string }> {
+async function startTrellisProxy(repo: string, name: string, xds: string, a: string[]): Promise<{ proc: Proc; prometheus: string; gc?: GcMeter }> {
   const proc = startPinned(name, PROXY_CORE, process.execPath, [
-    ...trellisArgs(repo), 'proxy', '--xds', xds, ...a, ...(accessLog ? [] : ['--no-access-log']),
+    ...(gcTrace ? ['--trace-gc-nvp'] : []), ...trellisArgs(repo), 'proxy', '--xds', xds, ...a, ...(accessLog ? [] : ['--no-access-log']),
     '--admin-port', '0', '--health-port', '0', '--prometheus-port', '0',
   ], { NODE_ENV: 'production' });
   const m = await proc.waitFor(/prometheus listening on (\S+)/);
   // Access log lines go to stdout: keep the pipe drained but do not keep them.
-  return { proc, prometheus: m[1]! };
+  return { proc, prometheus: m[1]!, gc: gcTrace ? meterGc(proc.child.stdout!) : undefined };
 }
 
 async function start(c: Case, upstreamPort: number): Promise<Target> {
@@ -196,14 +212,14 @@ async function start(c: Case, upstreamPort: number): Promise<Target> {
       const ip = '127.0.80.1';
       const port = await freePort(ip);
       const { cp, xds } = await startControlPlane(repo, 'gateway', gatewayYaml(port, upstreamPort));
-      const { proc, prometheus } = await startTrellisProxy(repo, `${c}`, xds, [
+      const { proc, prometheus, gc } = await startTrellisProxy(repo, `${c}`, xds, [
         '--type', 'router', '--ip', ip, '--name', 'istio-ingressgateway-0', '--namespace', 'istio-system',
         '--labels', 'istio=ingressgateway,app=istio-ingressgateway',
       ]);
       const url = `http://${ip}:${port}/`;
       await untilOk(url);
       return {
-        url, pid: proc.pid, prometheus, requests: [plainRequest(`${GATEWAY_HOST}:${port}`)],
+        url, pid: proc.pid, prometheus, gc, requests: [plainRequest(`${GATEWAY_HOST}:${port}`)],
         stop: async () => { await proc.stop(); await cp.stop(); },
       };
     }
@@ -212,14 +228,14 @@ async function start(c: Case, upstreamPort: number): Promise<Target> {
       const repo = c === 'trellis-sidecar' ? trellisRepo : baselineRepo!;
       const ip = '127.0.80.2';
       const { cp, xds } = await startControlPlane(repo, 'sidecar', sidecarYaml(upstreamPort));
-      const { proc, prometheus } = await startTrellisProxy(repo, `${c}`, xds, [
+      const { proc, prometheus, gc } = await startTrellisProxy(repo, `${c}`, xds, [
         '--type', 'sidecar', '--ip', ip, '--name', 'client-0', '--namespace', 'bench', '--labels', 'app=client,version=v1', '--outbound', 'explicit',
       ]);
       const hosts = Array.from({ length: SERVICES }, (_, i) => `${serviceHost(i)}:${SERVICE_PORT}`);
       const url = `http://${ip}:15001/`;
       await untilOk(`http://${hosts[SERVICES - 1]}/`, {}, 30_000, { host: ip, port: 15001, target: `http://${hosts[SERVICES - 1]}/` });
       return {
-        url, pid: proc.pid, prometheus, script: sidecarLua(join(dir, 'sidecar.lua'), hosts),
+        url, pid: proc.pid, prometheus, gc, script: sidecarLua(join(dir, 'sidecar.lua'), hosts),
         requests: hosts.map((h) => `GET http://${h}/ HTTP/1.1\r\nHost: ${h}\r\n\r\n`),
         stop: async () => { await proc.stop(); await cp.stop(); },
       };
@@ -256,13 +272,24 @@ async function measure(c: Case, upstreamPort: number): Promise<Sample> {
     if (warmupS > 0) await runWrk({ url: t.url, core: LOAD_CORE, connections, durationS: warmupS, script: t.script });
     const stopRss = t.pid ? sampleRss(t.pid) : undefined;
     const cpu0 = t.pid ? cpuSeconds(t.pid) : NaN;
+    t.gc?.resetMax();
+    const g0 = t.gc?.totals();
     const wrk = await runWrk({ url: t.url, core: LOAD_CORE, connections, durationS, script: t.script });
     const cpu1 = t.pid ? cpuSeconds(t.pid) : NaN;
+    const g1 = t.gc?.totals();
+    const n = wrk.requests;
+    const gc = g0 && g1 ? {
+      allocPerReq: (g1.allocated - g0.allocated) / n, promotedPerReq: (g1.promoted - g0.promoted) / n,
+      scavengesPerS: (g1.scavenges - g0.scavenges) / durationS, fullGcs: g1.fullGcs - g0.fullGcs,
+      pauseMsPerS: (g1.pauseMs - g0.pauseMs) / durationS, maxPauseMs: g1.maxPauseMs,
+    } : undefined;
     const mem = stopRss?.();
+    const res = t.pid && /node/.test(readFileSafe(`/proc/${t.pid}/comm`)) ? residentSections(t.pid) : undefined;
+    const binary = res ? { totalMb: res.total / 1e6, sections: res.sections.map(([n, b]) => [n, b / 1e6] as [string, number]) } : undefined;
     const istio = t.prometheus ? await istioRequests(t.prometheus) : undefined;
     await runOpenLoop(t.url, t.requests, 1); // warm connections at the fixed rate
     const fixed = await runOpenLoop(t.url, t.requests, rateSeconds);
-    return { wrk, peakRssMb: mem ? mem.peakRss / 1e6 : NaN, cpuPct: ((cpu1 - cpu0) / durationS) * 100, fixed, istioRequests: istio };
+    return { wrk, peakRssMb: mem ? mem.peakRss / 1e6 : NaN, anonMb: mem ? mem.anon / 1e6 : NaN, fileMb: mem ? mem.file / 1e6 : NaN, binary, gc, cpuPct: ((cpu1 - cpu0) / durationS) * 100, fixed, istioRequests: istio };
   } finally {
     await t.stop();
   }
@@ -296,7 +323,7 @@ async function main(): Promise<void> {
       const s = await measure(c, upstreamPort);
       perRun.set(c, s);
       (results.get(c) ?? results.set(c, []).get(c)!).push(s);
-      console.log(`${Math.round(s.wrk.rps)} req/s, p50 ${f2(s.wrk.p50Ms)} ms, p99 ${f2(s.wrk.p99Ms)} ms, RSS ${f1(s.peakRssMb)} MB, CPU ${Math.round(s.cpuPct)}%` +
+      console.log(`${Math.round(s.wrk.rps)} req/s, p50 ${f2(s.wrk.p50Ms)} ms, p99 ${f2(s.wrk.p99Ms)} ms, RSS ${f1(s.peakRssMb)} MB (anon ${f1(s.anonMb)}, file ${f1(s.fileMb)}), CPU ${Math.round(s.cpuPct)}%` +
         `${s.wrk.errors || s.wrk.non2xx ? `, ${s.wrk.errors} socket errors, ${s.wrk.non2xx} non-2xx` : ''}` +
         `${s.istioRequests !== undefined ? `, istio_requests_total ${s.istioRequests}` : ''}; @${rate}/s p50 ${f2(s.fixed?.p50Ms ?? NaN)} p99 ${f2(s.fixed?.p99Ms ?? NaN)} ms`);
     }
@@ -323,14 +350,27 @@ async function main(): Promise<void> {
       spread(ss.map((s) => s.wrk.p99Ms), f2),
       rt?.p99.length ? spread(rt.p99, f2) : '-',
       c === 'direct' ? '-' : spread(ss.map((s) => s.peakRssMb), f1),
+      c === 'direct' ? '-' : `${f1(median(ss.map((s) => s.anonMb)))} / ${f1(median(ss.map((s) => s.fileMb)))}`,
       c === 'direct' ? '-' : `${Math.round(median(ss.map((s) => s.cpuPct)))}%`,
       c === 'direct' ? '-' : f1(median(ss.map((s) => (s.cpuPct / 100 / s.wrk.rps) * 1e6))),
       f2(fp50), f2(fp99),
       c === 'direct' ? '-' : f2(fp50 - dP50), c === 'direct' ? '-' : f2(fp99 - dP99),
     ];
   });
-  console.log(`\n${table(['proxy', 'req/s', 'x nginx', 'p50 ms', 'p99 ms', 'p99 x nginx', 'peak RSS MB', 'CPU', 'CPU us/req', `@${rate}/s p50`, `@${rate}/s p99`, 'added p50', 'added p99'], rows)}`);
+  console.log(`\n${table(['proxy', 'req/s', 'x nginx', 'p50 ms', 'p99 ms', 'p99 x nginx', 'peak RSS MB', 'anon / file MB', 'CPU', 'CPU us/req', `@${rate}/s p50`, `@${rate}/s p99`, 'added p50', 'added p99'], rows)}`);
   console.log(`\n${runs} run(s); medians with [min–max] over runs; ratios are taken within each run. Latency at ${rate}/s: open loop, ${rateSeconds} s, from the scheduled send time.`);
+  const bins = only.flatMap((c) => {
+    const b = (results.get(c) ?? []).map((x) => x.binary).filter((x) => x !== undefined).at(-1);
+    return b ? [`  ${c}: ${f1(b.totalMb)} MB (${b.sections.slice(0, 4).map(([n, mb]) => `${n} ${f1(mb)}`).join(', ')})`] : [];
+  });
+  const gcs = only.flatMap((c) => {
+    const g = (results.get(c) ?? []).map((x) => x.gc).filter((x) => x !== undefined);
+    if (!g.length) return [];
+    const m = (f: (x: NonNullable<Sample['gc']>) => number) => median(g.map(f));
+    return [`  ${c}: ${f1(m((x) => x.allocPerReq) / 1000)} kB allocated and ${Math.round(m((x) => x.promotedPerReq))} B promoted per request; ${f1(m((x) => x.scavengesPerS))} scavenges/s, ${f1(m((x) => x.fullGcs))} full GCs in ${durationS} s; paused ${f1(m((x) => x.pauseMsPerS))} ms/s, longest pause ${f2(m((x) => x.maxPauseMs))} ms`];
+  });
+  if (gcs.length) console.log(`Garbage collection under load (--trace-gc-nvp; medians over runs):\n${gcs.join('\n')}`);
+  if (bins.length) console.log(`Pages of the node executable resident after the load (part of "file"; shared by every node process):\n${bins.join('\n')}`);
   if (profileDir) console.log(`CPU profiles of the Trellis proxies: ${profileDir} (node --import tsx bench/lib/cpuprofile-top.ts FILE)`);
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(Object.fromEntries([...results].map(([c, ss]) => [c, ss.map((s) => ({ ...s, wrk: { ...s.wrk, raw: undefined } }))])), null, 2));
 }

@@ -92,28 +92,28 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** VmRSS and VmHWM of a process, bytes (undefined when it is gone). */
-export function memoryOf(pid: number): { rss: number; hwm: number } | undefined {
+/** VmRSS, VmHWM and the resident set split into private (RssAnon) and file-backed pages (RssFile), bytes (undefined when it is gone). */
+export function memoryOf(pid: number): { rss: number; hwm: number; anon: number; file: number } | undefined {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'latin1');
     const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') };
   } catch {
     return undefined;
   }
 }
 
-/** Samples VmRSS every `everyMs` until stopped; returns the peak seen and the last VmHWM. */
-export function sampleRss(pid: number, everyMs = 100): () => { peakRss: number; hwm: number } {
-  let peak = 0;
+/** Samples VmRSS every `everyMs` until stopped; returns the peak seen (with its anon/file split) and the last VmHWM. */
+export function sampleRss(pid: number, everyMs = 100): () => { peakRss: number; anon: number; file: number; hwm: number } {
+  let peak = { rss: 0, anon: NaN, file: NaN };
   let hwm = 0;
   const tick = () => {
     const m = memoryOf(pid);
-    if (m) { peak = Math.max(peak, m.rss); hwm = m.hwm; }
+    if (m) { if (m.rss > peak.rss) peak = m; hwm = m.hwm; }
   };
   tick();
   const t = setInterval(tick, everyMs);
-  return () => { clearInterval(t); tick(); return { peakRss: peak, hwm }; };
+  return () => { clearInterval(t); tick(); return { peakRss: peak.rss, anon: peak.anon, file: peak.file, hwm }; };
 }
 
 /** Installs missing Debian tools through scripts/ensure-debian.sh (idempotent). */
