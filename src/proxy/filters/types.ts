@@ -32,8 +32,8 @@ export interface RequestContext {
   readonly route?: Route;
   readonly virtualHost?: VirtualHost;
   readonly decision?: RouteDecision;
-  /** Envoy response flags set so far (UH, UF, UO, NR, URX, UT, DI, FI, DC, NC). */
-  readonly flags: Set<string>;
+  /** Sets an Envoy response flag (UH, UF, UO, NR, URX, UT, DI, FI, DC, NC); each is kept once, in the order set. */
+  addFlag(flag: string): void;
   /** Uniform in [0, 1), injected. */
   random(): number;
   /** Resolves after `ms` unless the downstream went away (then resolves false). */

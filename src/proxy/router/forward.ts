@@ -31,7 +31,7 @@ import { durationMs } from './duration.js';
 import { applyHeaderOps, HOP_BY_HOP, type Headers } from './headers.js';
 import { backoffMs, compileRetry, retriable, type AttemptOutcome } from './retry.js';
 import { fraction } from '../filters/fault/config.js';
-import type { ProxyStats } from '../stats/index.js';
+import type { ClusterCounters, ProxyStats } from '../stats/index.js';
 
 export interface RouterEnv {
   clusters: ClusterManager;
@@ -65,10 +65,10 @@ function upstreamHeaders(ctx: RequestContext, env: RouterEnv): Headers {
   const conn = req.headers.get('connection');
   const listed = conn ? new Set(conn.toLowerCase().split(',').map((s) => s.trim())) : undefined;
   const h: Headers = {};
-  for (const [k, v] of req.headers) {
-    if (k.charCodeAt(0) === 58 /* : */ || HOP_BY_HOP.has(k) || listed?.has(k)) continue;
-    h[k] = v;
-  }
+  // forEach, not for…of: no [key, value] pair per field.
+  req.headers.forEach((v, k) => {
+    if (k.charCodeAt(0) !== 58 /* : */ && !HOP_BY_HOP.has(k) && !listed?.has(k)) h[k] = v;
+  });
   h['host'] = d.authority;
   h['x-forwarded-proto'] ??= req.scheme;
   h['x-request-id'] ??= randomUUID();
@@ -131,7 +131,7 @@ export function routerFilter(env: RouterEnv): TerminalFilter {
 function route(ctx: RequestContext, env: RouterEnv): Promise<ProxyResponse> {
   const d = ctx.decision;
   if (!d || d.kind === 'none') {
-    ctx.flags.add('NR');
+    ctx.addFlag('NR');
     return Promise.resolve(localReply(404, ''));
   }
   if (d.kind === 'redirect') return Promise.resolve({ status: d.redirect!.status, headers: { location: d.redirect!.location }, body: '' });
@@ -140,7 +140,7 @@ function route(ctx: RequestContext, env: RouterEnv): Promise<ProxyResponse> {
   ctx.info['cluster'] = name;
   const uc = env.clusters.get(name);
   if (!uc) {
-    ctx.flags.add('NC');
+    ctx.addFlag('NC');
     const code = ctx.route?.route?.clusterNotFoundResponseCode;
     return Promise.resolve(localReply(code === 'NOT_FOUND' ? 404 : code === 'INTERNAL_SERVER_ERROR' ? 500 : 503, 'cluster not found'));
   }
@@ -176,7 +176,7 @@ const RESET: AttemptOutcome = { kind: 'reset' };
 const PER_TRY_TIMEOUT: AttemptOutcome = { kind: 'per-try-timeout' };
 
 function downstreamGone(ctx: RequestContext): ProxyResponse {
-  ctx.flags.add('DC');
+  ctx.addFlag('DC');
   return localReply(499, 'downstream disconnected');
 }
 
@@ -206,16 +206,16 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
       host = uc.pick({ random: ctx.random, hash: hashed?.hash }, tried);
     }
     if (!host) {
-      ctx.flags.add('UH');
+      ctx.addFlag('UH');
       cs.noneHealthy.inc();
       return last ?? localReply(503, 'no healthy upstream');
     }
     tried?.add(host);
     // Circuit breaking: a request beyond what the open connections can carry waits as pending.
     const b = uc.breaker;
-    if (!b.tryAcquire('requests')) { ctx.flags.add('UO'); return overflow(); }
+    if (!b.tryAcquire('requests')) { ctx.addFlag('UO'); return overflow(cs); }
     const pending = b.requests > b.limits.maxConnections;
-    if (pending && !b.tryAcquire('pending')) { b.release('requests'); ctx.flags.add('UO'); return overflow(); }
+    if (pending && !b.tryAcquire('pending')) { b.release('requests'); ctx.addFlag('UO'); return overflow(cs); }
     const lease = new Lease(host, uc, pending);
     host.activeRequests++;
     if (ctx.aborted) { lease.release(); return downstreamGone(ctx); }
@@ -260,7 +260,7 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
       // The client's body was malformed mid-way (the connection closes after this): Envoy's DPE.
       lease.release();
       res?.body?.discard();
-      ctx.flags.add('DPE');
+      ctx.addFlag('DPE');
       return localReply(body.error.status, `${body.error.message}\n`);
     }
     const timeLeft = deadline - Date.now();
@@ -273,11 +273,11 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
       b.release('retries');
       last = outcome.kind === 'response' ? localReply(outcome.status, '') : undefined;
       if (!ok) return downstreamGone(ctx);
-      if (deadline - Date.now() <= 0) return timeout();
+      if (deadline - Date.now() <= 0) return timeout(ctx, cs);
       continue;
     }
-    if (canRetry) ctx.flags.add('URX');
-    else if (attempt > 1 && retriable(policy, outcome)) ctx.flags.add('URX');
+    if (canRetry) ctx.addFlag('URX');
+    else if (attempt > 1 && retriable(policy, outcome)) ctx.addFlag('URX');
     if (res) {
       const out = responseHeaders(ctx, env, res.headers);
       out['x-envoy-upstream-service-time'] = String(Date.now() - t0);
@@ -286,26 +286,27 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
       return { status: res.status, headers: out, body: res.body };
     }
     lease.release();
-    if (outcome.kind === 'per-try-timeout') return timeout();
+    if (outcome.kind === 'per-try-timeout') return timeout(ctx, cs);
     if (outcome.kind === 'connect-failure') {
-      ctx.flags.add('UF');
+      ctx.addFlag('UF');
       return localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure');
     }
     if (protocolError) {
-      ctx.flags.add('UPE');
+      ctx.addFlag('UPE');
       return localReply(502, 'upstream connect error or disconnect/reset before headers. reset reason: protocol error');
     }
-    ctx.flags.add('UC');
+    ctx.addFlag('UC');
     return localReply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection termination');
   }
+}
 
-  function overflow(): ProxyResponse {
-    cs.pendingOverflow.inc();
-    return localReply(OVERFLOW_REPLY.status, OVERFLOW_REPLY.body, { ...OVERFLOW_REPLY.headers });
-  }
-  function timeout(): ProxyResponse {
-    ctx.flags.add('UT');
-    cs.rqTimeout.inc();
-    return localReply(504, 'upstream request timeout');
-  }
+function overflow(cs: ClusterCounters): ProxyResponse {
+  cs.pendingOverflow.inc();
+  return localReply(OVERFLOW_REPLY.status, OVERFLOW_REPLY.body, { ...OVERFLOW_REPLY.headers });
+}
+
+function timeout(ctx: RequestContext, cs: ClusterCounters): ProxyResponse {
+  ctx.addFlag('UT');
+  cs.rqTimeout.inc();
+  return localReply(504, 'upstream request timeout');
 }

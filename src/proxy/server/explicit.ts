@@ -86,34 +86,64 @@ export function tcpServesHost(clusters: readonly string[], host: string): boolea
   });
 }
 
-const httpTargets = new WeakMap<RuntimeSnapshot, Map<number, HttpTarget>>();
+const httpTargets = new WeakMap<RuntimeSnapshot, Map<number, HttpTarget | null>>();
+/** The last snapshot's entry of httpTargets (the per-request lookup skips the WeakMap). */
+let lastSnapshot: RuntimeSnapshot | undefined;
+let lastTargets: Map<number, HttpTarget | null> | undefined;
+
+/** The port of `host:digits`, else what splitHostPort finds (per request: no object for the usual shape). */
+function portOf(authority: string, dflt: number): number {
+  const i = authority.lastIndexOf(':');
+  if (i < 0) return dflt;
+  let port = 0;
+  for (let j = i + 1; j < authority.length; j++) {
+    const c = authority.charCodeAt(j);
+    if (c < 48 || c > 57 || port > 65535) return splitHostPort(authority, dflt).port;
+    port = port * 10 + (c - 48);
+  }
+  return i + 1 < authority.length && authority.indexOf(':') === i ? port : splitHostPort(authority, dflt).port;
+}
+
+const EXPLICIT_HCM = Object.freeze({ statPrefix: 'explicit', httpFilters: [] });
 
 /** What serves an explicit-mode request for `authority` (default port 80). */
 export function explicitTarget(s: RuntimeSnapshot, authority: string, path: string, dfltPort = 80): HttpTarget | undefined {
-  const { port } = splitHostPort(authority, dfltPort);
-  const l = outboundListener(s, port);
-  const emptyHcm = { statPrefix: 'explicit', httpFilters: [] };
-  if (!l) {
-    const cluster = outboundPolicy(s) === 'REGISTRY_ONLY' ? 'BlackHoleCluster' : 'PassthroughCluster';
-    return { hcm: emptyHcm, table: undefined, fixed: plain(cluster, authority, path) };
-  }
+  const port = portOf(authority, dfltPort);
   // The HTTP target of a port does not depend on the request: chosen once per snapshot.
-  let byPort = httpTargets.get(s);
+  let byPort = s === lastSnapshot ? lastTargets : httpTargets.get(s);
   if (!byPort) httpTargets.set(s, (byPort = new Map()));
+  lastSnapshot = s;
+  lastTargets = byPort;
   const cached = byPort.get(port);
   if (cached) return cached;
-  const addr = l.address.socketAddress?.address ?? '0.0.0.0';
-  const choice = selectFilterChain(l, { destinationAddress: addr, destinationPort: port, http: 'http/1.1' });
-  const t = chainTerminal(choice.chain);
-  if (t.kind === 'http') {
-    const target = { hcm: t.hcm, table: s.routeTableFor(t.hcm) };
-    byPort.set(port, target);
-    return target;
+  if (cached === undefined) {
+    const t = httpTargetOf(s, port);
+    byPort.set(port, t ?? null);
+    if (t) return t;
   }
-  if (t.kind === 'tcp') {
-    const names = t.cluster ? [t.cluster] : (t.weightedClusters ?? []).map((c) => c.name);
-    if (names.length && tcpServesHost(names, splitHostPort(authority, dfltPort).host)) return { hcm: emptyHcm, table: undefined, fixed: plain(names[0]!, authority, path) };
+  return otherTarget(s, authority, path, port, dfltPort);
+}
+
+/** The port's outbound listener's HTTP route table, if that is what its plaintext HTTP filter chain ends in. */
+function httpTargetOf(s: RuntimeSnapshot, port: number): HttpTarget | undefined {
+  const l = outboundListener(s, port);
+  if (!l) return undefined;
+  const addr = l.address.socketAddress?.address ?? '0.0.0.0';
+  const t = chainTerminal(selectFilterChain(l, { destinationAddress: addr, destinationPort: port, http: 'http/1.1' }).chain);
+  return t.kind === 'http' ? { hcm: t.hcm, table: s.routeTableFor(t.hcm) } : undefined;
+}
+
+/** A port without an HTTP route table: its TCP proxy when that serves the host, else the outbound traffic policy. */
+function otherTarget(s: RuntimeSnapshot, authority: string, path: string, port: number, dfltPort: number): HttpTarget {
+  const l = outboundListener(s, port);
+  if (l) {
+    const addr = l.address.socketAddress?.address ?? '0.0.0.0';
+    const t = chainTerminal(selectFilterChain(l, { destinationAddress: addr, destinationPort: port, http: 'http/1.1' }).chain);
+    if (t.kind === 'tcp') {
+      const names = t.cluster ? [t.cluster] : (t.weightedClusters ?? []).map((c) => c.name);
+      if (names.length && tcpServesHost(names, splitHostPort(authority, dfltPort).host)) return { hcm: EXPLICIT_HCM, table: undefined, fixed: plain(names[0]!, authority, path) };
+    }
   }
   const cluster = outboundPolicy(s) === 'REGISTRY_ONLY' ? 'BlackHoleCluster' : 'PassthroughCluster';
-  return { hcm: emptyHcm, table: undefined, fixed: plain(cluster, authority, path) };
+  return { hcm: EXPLICIT_HCM, table: undefined, fixed: plain(cluster, authority, path) };
 }

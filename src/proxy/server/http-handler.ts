@@ -131,7 +131,7 @@ export async function serveRequest(d: Downstream, conn: HttpConnInfo, env: Serve
       ctx.info['cluster'] = 'BlackHoleCluster';
       out = localReply(502, '');
     } else if (!target) {
-      ctx.flags.add('NR');
+      ctx.addFlag('NR');
       out = localReply(404, '');
     } else {
       if (!conn.inbound) addUpstreamExchange(env.telemetry, env.clusters, rr.headers, ctx.decision?.cluster);
@@ -156,8 +156,7 @@ function record(
   peer?: Peer,
 ): void {
   const durationMs = Date.now() - started;
-  const flags = st?.flags;
-  const flagText = flags && flags.size ? [...flags].join(',') : '';
+  const flagText = st?.flagText ?? '';
   const info = st?.info;
   const c = info?.['cluster'];
   const cluster = c === undefined ? undefined : String(c);

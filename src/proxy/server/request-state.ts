@@ -89,8 +89,10 @@ export class RequestState implements RequestContext {
   route: Route | undefined;
   virtualHost: VirtualHost | undefined;
   decision: RouteDecision | undefined;
-  readonly flags = new Set<string>();
-  readonly info: Record<string, string | number | undefined> = {};
+  /** The response flags set, comma-separated (Envoy's %RESPONSE_FLAGS% without the `-`). */
+  flagText = '';
+  /** Its keys set up front, so every request's record has the same shape. */
+  readonly info: Record<string, string | number | undefined> = { route: undefined, cluster: undefined, upstream_host: undefined, attempts: undefined };
   upstream: Cancellable | undefined;
   aborted = false;
   /** A pending sleep, ended early by an abort. */
@@ -98,6 +100,12 @@ export class RequestState implements RequestContext {
   private ac: AbortController | undefined;
 
   constructor(readonly request: RouterRequest, readonly body: RequestBody, readonly random: () => number) {}
+
+  addFlag(flag: string): void {
+    const t = this.flagText;
+    if (t === '') this.flagText = flag;
+    else if (!`,${t},`.includes(`,${flag},`)) this.flagText = `${t},${flag}`;
+  }
 
   get signal(): AbortSignal {
     this.ac ??= new AbortController();

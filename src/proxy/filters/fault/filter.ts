@@ -21,11 +21,11 @@ export const faultFilter: HttpFilter = {
 async function inject(ctx: RequestContext, f: HTTPFault): Promise<ProxyResponse | undefined> {
   const c = faultConfig(f);
   if (c.delay && c.delay.ms > 0 && ctx.random() < c.delay.fraction) {
-    ctx.flags.add('DI');
+    ctx.addFlag('DI');
     if (!(await ctx.sleep(c.delay.ms))) return localReply(499, 'client disconnected');
   }
   if (c.abort && ctx.random() < c.abort.fraction) {
-    ctx.flags.add('FI');
+    ctx.addFlag('FI');
     if (c.abort.grpcStatus !== undefined) {
       return { status: 200, headers: { 'content-type': 'application/grpc', 'grpc-status': String(c.abort.grpcStatus), 'grpc-message': 'fault filter abort' }, body: '' };
     }
