@@ -15,7 +15,6 @@
  * x-envoy-attempt-count, x-envoy-original-path, x-request-id, x-forwarded-proto upstream;
  * x-envoy-upstream-service-time downstream. Counters are resolved once per cluster.
  */
-import { randomUUID } from 'node:crypto';
 import type { HeaderValueOption } from '../../api/envoy/common.js';
 import type { HashPolicy, RouteConfiguration } from '../../api/envoy/route.js';
 import type { ProxyResponse, RequestContext, TerminalFilter } from '../filters/types.js';
@@ -28,6 +27,7 @@ import type { ClusterManager, UpstreamCluster } from '../upstream/cluster-manage
 import { OVERFLOW_REPLY } from '../upstream/circuit-breaker.js';
 import type { Host } from '../upstream/host.js';
 import { durationMs } from './duration.js';
+import { requestId } from './request-id.js';
 import { applyHeaderOps, HOP_BY_HOP, type Headers } from './headers.js';
 import { backoffMs, compileRetry, retriable, type AttemptOutcome } from './retry.js';
 import { fraction } from '../filters/fault/config.js';
@@ -71,7 +71,7 @@ function upstreamHeaders(ctx: RequestContext, env: RouterEnv): Headers {
   });
   h['host'] = d.authority;
   h['x-forwarded-proto'] ??= req.scheme;
-  h['x-request-id'] ??= randomUUID();
+  h['x-request-id'] ??= requestId();
   const original = req.pathOnly + req.queryString;
   if (d.path !== original) h['x-envoy-original-path'] = original;
   const rc = env.routeConfig;
