@@ -112,3 +112,9 @@ test('route actions: prefix rewrite on prefix and exact matches, regex rewrite, 
   const direct = applyRoute({ match: { prefix: '/' }, directResponse: { status: 418, body: { inlineString: 'tea' } } }, v, req('/'));
   assert.deepEqual(direct.directResponse, { status: 418, body: 'tea' });
 });
+
+test('isHopByHop agrees with HOP_BY_HOP on every member and on look-alikes', async () => {
+  const { HOP_BY_HOP, isHopByHop } = await import('../../src/proxy/router/headers.js');
+  for (const n of HOP_BY_HOP) assert.equal(isHopByHop(n), true, n);
+  for (const n of ['host', 'tE', 'trailers', 'connections', 'keep-alivE', 'x-upgrade', 'proxy-authorizatio', '', 'content-length']) assert.equal(isHopByHop(n), HOP_BY_HOP.has(n), n);
+});

@@ -6,7 +6,7 @@
  * truncated. `connection` is never copied (the writer decides it), and with `skipFraming` neither
  * are Content-Length and Transfer-Encoding (the writer sets the framing it uses).
  */
-import { HOP_BY_HOP, type Headers } from '../router/headers.js';
+import { isHopByHop, type Headers } from '../router/headers.js';
 
 export function headString(start: string, h: Headers, extra: string, skipFraming: boolean): string {
   let s = start;
@@ -73,13 +73,15 @@ export function endToEndHeaders(names: readonly string[], values: readonly strin
   for (let i = 0; i < names.length; i++) {
     if (names[i] === 'connection') {
       listed ??= new Set();
-      for (const t of values[i]!.split(',')) listed.add(t.trim().toLowerCase());
+      const v = values[i]!;
+      if (v.indexOf(',') < 0) listed.add(v.trim().toLowerCase());
+      else for (const t of v.split(',')) listed.add(t.trim().toLowerCase());
     }
   }
   const h: Headers = {};
   for (let i = 0; i < names.length; i++) {
     const k = names[i]!;
-    if (HOP_BY_HOP.has(k) || listed?.has(k)) continue;
+    if (isHopByHop(k) || listed?.has(k)) continue;
     const cur = h[k];
     if (cur === undefined) h[k] = values[i]!;
     else if (typeof cur === 'string') h[k] = [cur, values[i]!];

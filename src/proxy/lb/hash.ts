@@ -73,7 +73,7 @@ export function murmurHash2(input: string, seed: bigint = 0xc70f6907n): bigint {
 /** What the hash policies read from a request; a router RouterRequest fits. */
 export interface HashableRequest {
   /** Lower-cased names; `:path` carries the query string as sent. */
-  headers: ReadonlyMap<string, string | readonly string[]>;
+  headers: { get(name: string): string | readonly string[] | undefined };
   /** Used for query-parameter policies when `:path` is absent. */
   query?: ReadonlyMap<string, string>;
 }

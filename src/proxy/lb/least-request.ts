@@ -67,13 +67,18 @@ export function createLeastRequest(hosts: readonly Host[], config: LbConfig): Lo
     return best;
   };
 
+  // The pick's random source, set before each (synchronous) pick: one group callback for all picks.
+  let random: () => number = Math.random;
+  const inGroup = (g: HostGroup): Host | undefined => {
+    const st = states[g.id];
+    return st ? edfPick(g, st, random) : p2c(g, random);
+  };
+
   return {
     policy: 'LEAST_REQUEST',
     pick(ctx: PickContext) {
-      return set.pick(randomSelector(set, ctx.random), (g) => {
-        const st = states[g.id];
-        return st ? edfPick(g, st, ctx.random) : p2c(g, ctx.random);
-      });
+      random = ctx.random;
+      return set.pick(randomSelector(set, random), inGroup);
     },
     refresh: () => set.refresh(),
   };

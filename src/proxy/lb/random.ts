@@ -13,10 +13,14 @@ const REDRAWS = 8;
 export function createRandom(hosts: readonly Host[], config: LbConfig): LoadBalancer {
   const set = new PrioritySet(hosts, config, { localityPick: true });
   const fromGroup = (g: HostGroup, random: () => number): Host | undefined => randomUsable(set, g, random);
+  // The pick's random source, set before each (synchronous) pick: one group callback for all picks.
+  let random: () => number = Math.random;
+  const inGroup = (g: HostGroup): Host | undefined => fromGroup(g, random);
   return {
     policy: 'RANDOM',
     pick(ctx: PickContext) {
-      return set.pick(randomSelector(set, ctx.random), (g) => fromGroup(g, ctx.random));
+      random = ctx.random;
+      return set.pick(randomSelector(set, random), inGroup);
     },
     refresh: () => set.refresh(),
   };

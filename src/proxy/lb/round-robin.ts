@@ -50,10 +50,14 @@ export function createRoundRobin(hosts: readonly Host[], config: LbConfig): Load
     return undefined;
   };
 
+  // The pick's random source, set before each (synchronous) pick: one group callback for all picks.
+  let random: () => number = Math.random;
+  const inGroup = (g: HostGroup): Host | undefined => fromGroup(g, random);
   return {
     policy: 'ROUND_ROBIN',
     pick(ctx: PickContext) {
-      return set.pick(randomSelector(set, ctx.random), (g) => fromGroup(g, ctx.random));
+      random = ctx.random;
+      return set.pick(randomSelector(set, random), inGroup);
     },
     refresh: () => set.refresh(),
   };

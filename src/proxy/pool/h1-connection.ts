@@ -73,6 +73,9 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
   idleSince = 0;
   /** Why the connection could not be opened (connect error or timeout). */
   failure: string | undefined;
+  /** The pool's bookkeeping while it connects: the connect timeout and the request it was opened for. */
+  connectTimer: ReturnType<typeof setTimeout> | undefined;
+  openedFor: Exchange | undefined;
 
   constructor(readonly host: Host, private readonly owner: ConnectionOwner, onConnected: (c: H1Connection) => void) {
     this.parser = new Http1Parser('response', this);

@@ -104,8 +104,6 @@ export class HttpPool implements ConnectionOwner {
   private readonly idle = new Map<string, H1Connection[]>();
   private readonly waiting = new Map<string, PoolRequest[]>();
   private readonly all = new Set<H1Connection>();
-  private readonly connectTimers = new Map<H1Connection, ReturnType<typeof setTimeout>>();
-  private readonly opener = new Map<H1Connection, PoolRequest>();
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private closedPool = false;
   readonly keepAliveMs: number | undefined;
@@ -158,9 +156,8 @@ export class HttpPool implements ConnectionOwner {
 
   // ── ConnectionOwner ──────────────────────────────────────────────────────────────────
   released(c: H1Connection): void {
-    const t = this.connectTimers.get(c);
-    if (t) { clearTimeout(t); this.connectTimers.delete(c); }
-    this.opener.delete(c);
+    if (c.connectTimer) { clearTimeout(c.connectTimer); c.connectTimer = undefined; }
+    c.openedFor = undefined;
     if (this.closedPool) { c.close(); return; }
     const key = c.host.key;
     const q = this.waiting.get(key);
@@ -180,13 +177,12 @@ export class HttpPool implements ConnectionOwner {
 
   closed(c: H1Connection): void {
     if (!this.all.delete(c)) return;
-    const t = this.connectTimers.get(c);
-    if (t) { clearTimeout(t); this.connectTimers.delete(c); }
+    if (c.connectTimer) { clearTimeout(c.connectTimer); c.connectTimer = undefined; }
     const stack = this.idle.get(c.host.key);
     const i = stack ? stack.indexOf(c) : -1;
     if (i >= 0) stack!.splice(i, 1);
-    const r = this.opener.get(c);
-    this.opener.delete(c);
+    const r = c.openedFor as PoolRequest | undefined;
+    c.openedFor = undefined;
     if (r && !r.done && !r.conn && r.opening === c) {
       // The connection opened for this request failed: so does the request (Envoy: UF).
       this.dequeue(r);
@@ -230,10 +226,10 @@ export class HttpPool implements ConnectionOwner {
     const c = new H1Connection(r.host, this, (x) => this.released(x));
     this.all.add(c);
     r.opening = c;
-    this.opener.set(c, r);
+    c.openedFor = r;
     const t = setTimeout(() => c.connectTimeout(), this.settings.connectTimeoutMs);
     t.unref();
-    this.connectTimers.set(c, t);
+    c.connectTimer = t;
   }
 
   /** At the cap: close an idle connection of another host so a waiting request can connect. */

@@ -28,7 +28,7 @@ import { OVERFLOW_REPLY } from '../upstream/circuit-breaker.js';
 import type { Host } from '../upstream/host.js';
 import { durationMs } from './duration.js';
 import { requestId } from './request-id.js';
-import { applyHeaderOps, HOP_BY_HOP, type Headers } from './headers.js';
+import { applyHeaderOps, isHopByHop, type Headers } from './headers.js';
 import { backoffMs, compileRetry, retriable, type AttemptOutcome } from './retry.js';
 import { fraction } from '../filters/fault/config.js';
 import type { ClusterCounters, ProxyStats } from '../stats/index.js';
@@ -67,7 +67,7 @@ function upstreamHeaders(ctx: RequestContext, env: RouterEnv): Headers {
   const h: Headers = {};
   // forEach, not for…of: no [key, value] pair per field.
   req.headers.forEach((v, k) => {
-    if (k.charCodeAt(0) !== 58 /* : */ && !HOP_BY_HOP.has(k) && !listed?.has(k)) h[k] = v;
+    if (k.charCodeAt(0) !== 58 /* : */ && !isHopByHop(k) && !listed?.has(k)) h[k] = v;
   });
   h['host'] = d.authority;
   h['x-forwarded-proto'] ??= req.scheme;

@@ -13,9 +13,23 @@ export interface HeaderOps {
   remove?: readonly string[];
 }
 
-export const HOP_BY_HOP = new Set([
+export const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authorization', 'proxy-authenticate',
 ]);
+
+/** HOP_BY_HOP.has(name), per header field on the data path: compares, no hashing. */
+export function isHopByHop(name: string): boolean {
+  switch (name.length) {
+    case 2: return name === 'te';
+    case 7: return name === 'upgrade' || name === 'trailer';
+    case 10: return name === 'connection' || name === 'keep-alive';
+    case 16: return name === 'proxy-connection';
+    case 17: return name === 'transfer-encoding';
+    case 18: return name === 'proxy-authenticate';
+    case 19: return name === 'proxy-authorization';
+    default: return false;
+  }
+}
 
 export function stripHopByHop(h: Headers): Headers {
   const out: Headers = {};

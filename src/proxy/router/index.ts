@@ -5,6 +5,6 @@
  */
 export { compileRouteTable, findRoute, matchRoute, type CompiledRoute, type RouteHit, type RouteMatchResult, type RouteMiss, type RouteTable } from './table.js';
 export { applyRoute, pickWeighted, requireTls, ENVOY_DEFAULT_ROUTE_TIMEOUT, type RouteDecision, type WeightedChoice } from './action.js';
-export { toRouterRequest, type HttpRequest, type RouterRequest } from './request.js';
+export { toRouterRequest, type HttpRequest, type RequestHeaders, type RouterRequest } from './request.js';
 export { compileStringMatcher, type CompiledStringMatcher } from './string-match.js';
 export { selectVirtualHost, compileDomains, hostForMatching, type DomainKind } from './domains.js';

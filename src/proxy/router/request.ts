@@ -16,6 +16,20 @@ export interface HttpRequest {
   query?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The request's header fields as the router, filters and hash policies read them: lower-case
+ * names, repeated fields joined with `,`, pseudo-headers included. A Map<string, string> is one
+ * (toRouterRequest); the data path uses a field list (server/request-state.ts).
+ */
+export interface RequestHeaders {
+  get(name: string): string | undefined;
+  has(name: string): boolean;
+  set(name: string, value: string): unknown;
+  delete(name: string): boolean;
+  /** Each name once, with its joined value, in first-seen order. */
+  forEach(fn: (value: string, name: string) => void): void;
+}
+
 export interface RouterRequest {
   authority: string;
   /** Path without query and fragment. */
@@ -24,7 +38,7 @@ export interface RouterRequest {
   queryString: string;
   method: string;
   scheme: string;
-  headers: Map<string, string>;
+  headers: RequestHeaders;
   query: Map<string, string>;
 }
 

@@ -18,14 +18,41 @@ export type AttemptOutcome =
 export interface CompiledRetry {
   numRetries: number;
   on: ReadonlySet<string>;
+  /** The status codes retried under `retriable-status-codes` (empty without it). */
   statusCodes: ReadonlySet<number>;
   perTryTimeoutMs: number;
   baseMs: number;
   maxMs: number;
   previousHosts: boolean;
+  /** `on` read once into what each outcome asks (the per-response check looks up nothing). */
+  onResponse5xx: boolean;
+  onGatewayError: boolean;
+  on409: boolean;
+  /** gRPC status codes (as text) retried on. */
+  grpc: ReadonlySet<string>;
+  onPerTryTimeout: boolean;
+  onConnectFailure: boolean;
+  onReset: boolean;
 }
 
-const NONE: CompiledRetry = { numRetries: 0, on: new Set(), statusCodes: new Set(), perTryTimeoutMs: 0, baseMs: 25, maxMs: 250, previousHosts: false };
+const GRPC: Record<string, string> = { cancelled: '1', 'deadline-exceeded': '4', 'resource-exhausted': '8', internal: '13', unavailable: '14' };
+
+function compile(on: ReadonlySet<string>, statusCodes: ReadonlySet<number>, rest: Pick<CompiledRetry, 'numRetries' | 'perTryTimeoutMs' | 'baseMs' | 'maxMs' | 'previousHosts'>): CompiledRetry {
+  const any = (...xs: string[]) => xs.some((x) => on.has(x));
+  return {
+    ...rest, on,
+    onResponse5xx: on.has('5xx'),
+    onGatewayError: on.has('gateway-error'),
+    on409: on.has('retriable-4xx'),
+    statusCodes: on.has('retriable-status-codes') ? statusCodes : new Set(),
+    grpc: new Set(Object.entries(GRPC).filter(([k]) => on.has(k)).map(([, v]) => v)),
+    onPerTryTimeout: any('5xx', 'gateway-error', 'reset'),
+    onConnectFailure: any('5xx', 'gateway-error', 'connect-failure', 'reset'),
+    onReset: any('5xx', 'reset', 'gateway-error'),
+  };
+}
+
+const NONE: CompiledRetry = compile(new Set(), new Set(), { numRetries: 0, perTryTimeoutMs: 0, baseMs: 25, maxMs: 250, previousHosts: false });
 const cache = new WeakMap<RetryPolicy, CompiledRetry>();
 
 export function compileRetry(p: RetryPolicy | undefined): CompiledRetry {
@@ -33,40 +60,36 @@ export function compileRetry(p: RetryPolicy | undefined): CompiledRetry {
   let c = cache.get(p);
   if (!c) {
     const baseMs = durationMs(p.retryBackOff?.baseInterval, 25);
-    c = {
-      // Envoy: num_retries defaults to 1 when a policy is present.
-      numRetries: p.numRetries ?? 1,
-      on: new Set((p.retryOn ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
-      statusCodes: new Set(p.retriableStatusCodes ?? []),
-      perTryTimeoutMs: durationMs(p.perTryTimeout, 0),
-      baseMs,
-      maxMs: durationMs(p.retryBackOff?.maxInterval, baseMs * 10),
-      previousHosts: (p.retryHostPredicate ?? []).some((x) => x.name === 'envoy.retry_host_predicates.previous_hosts'),
-    };
+    c = compile(
+      new Set((p.retryOn ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+      new Set(p.retriableStatusCodes ?? []),
+      {
+        // Envoy: num_retries defaults to 1 when a policy is present.
+        numRetries: p.numRetries ?? 1,
+        perTryTimeoutMs: durationMs(p.perTryTimeout, 0),
+        baseMs,
+        maxMs: durationMs(p.retryBackOff?.maxInterval, baseMs * 10),
+        previousHosts: (p.retryHostPredicate ?? []).some((x) => x.name === 'envoy.retry_host_predicates.previous_hosts'),
+      },
+    );
     cache.set(p, c);
   }
   return c;
 }
 
-const GRPC: Record<string, string> = { cancelled: '1', 'deadline-exceeded': '4', 'resource-exhausted': '8', internal: '13', unavailable: '14' };
-
 /** Whether this outcome may be retried under the policy (attempt budget is the caller's). */
 export function retriable(c: CompiledRetry, o: AttemptOutcome): boolean {
-  const on = c.on;
   if (o.kind === 'response') {
     const s = o.status;
-    // The common answer, decided without a lookup: nothing below 500 but 409 and listed codes retries.
-    if (s < 500 && s !== 409 && c.statusCodes.size === 0 && o.grpcStatus === undefined) return false;
-    if (on.has('5xx') && s >= 500) return true;
-    if (on.has('gateway-error') && (s === 502 || s === 503 || s === 504)) return true;
-    if (on.has('retriable-4xx') && s === 409) return true;
-    if (on.has('retriable-status-codes') && c.statusCodes.has(s)) return true;
-    if (o.grpcStatus !== undefined) for (const [k, v] of Object.entries(GRPC)) if (on.has(k) && o.grpcStatus === v) return true;
-    return false;
+    if (s >= 500 && c.onResponse5xx) return true;
+    if ((s === 502 || s === 503 || s === 504) && c.onGatewayError) return true;
+    if (s === 409 && c.on409) return true;
+    if (c.statusCodes.size > 0 && c.statusCodes.has(s)) return true;
+    return o.grpcStatus !== undefined && c.grpc.size > 0 && c.grpc.has(o.grpcStatus);
   }
-  if (o.kind === 'per-try-timeout') return on.has('5xx') || on.has('gateway-error') || on.has('reset');
-  if (o.kind === 'connect-failure') return on.has('5xx') || on.has('gateway-error') || on.has('connect-failure') || on.has('reset');
-  return on.has('5xx') || on.has('reset') || on.has('gateway-error');
+  if (o.kind === 'per-try-timeout') return c.onPerTryTimeout;
+  if (o.kind === 'connect-failure') return c.onConnectFailure;
+  return c.onReset;
 }
 
 /** The wait before retry number `n` (1-based), Envoy's full-jitter exponential backoff. */

@@ -13,6 +13,7 @@
  * Per request: two Map lookups and, on inbound, a cached decode.
  */
 import type { Headers } from '../router/headers.js';
+import type { RequestHeaders } from '../router/index.js';
 import type { Peer } from '../stats/index.js';
 import { PEER_ID_HEADER, PEER_METADATA_HEADER } from '../stats/peer-metadata.js';
 import type { ClusterManager } from '../upstream/cluster-manager.js';
@@ -26,7 +27,7 @@ export interface DownstreamPeer {
 }
 
 /** Inbound: reads and removes the peer's headers from the request. */
-export function takeDownstreamPeer(t: Telemetry | undefined, headers: Map<string, string>): DownstreamPeer | undefined {
+export function takeDownstreamPeer(t: Telemetry | undefined, headers: RequestHeaders): DownstreamPeer | undefined {
   const id = headers.get(PEER_ID_HEADER);
   const value = headers.get(PEER_METADATA_HEADER);
   if (id === undefined && value === undefined) return undefined;
@@ -53,7 +54,7 @@ function exchangesWith(clusters: ClusterManager, cluster: string | undefined): b
 }
 
 /** Outbound: this proxy's pair on a request for `cluster` (the route's choice). */
-export function addUpstreamExchange(t: Telemetry | undefined, clusters: ClusterManager, headers: Map<string, string>, cluster: string | undefined): void {
+export function addUpstreamExchange(t: Telemetry | undefined, clusters: ClusterManager, headers: RequestHeaders, cluster: string | undefined): void {
   const ex = t?.exchange;
   if (!ex || !exchangesWith(clusters, cluster)) return;
   headers.set(PEER_ID_HEADER, ex.id);

@@ -8,7 +8,69 @@
 import type { Route, VirtualHost } from '../../api/envoy/route.js';
 import type { Cancellable, RequestContext } from '../filters/types.js';
 import type { RequestBody } from '../http1/body.js';
-import type { RouteDecision, RouterRequest } from '../router/index.js';
+import type { RequestHeaders, RouteDecision, RouterRequest } from '../router/index.js';
+
+/**
+ * A request's header fields for the router (RequestHeaders): the pseudo-headers, then each field
+ * name once with repeated fields joined by `,`, in arrival order, found by a linear search. A
+ * request carries a handful of fields and is asked for a few of them; this is cheaper than
+ * building a hash table per request.
+ */
+export class FieldList implements RequestHeaders {
+  private readonly n: string[];
+  private readonly v: string[];
+
+  constructor(authority: string, method: string, path: string, scheme: string, names: readonly string[], values: readonly string[]) {
+    const n = [':authority', ':method', ':path', ':scheme'];
+    const v = [authority, method, path, scheme];
+    outer: for (let i = 0; i < names.length; i++) {
+      const k = names[i]!;
+      for (let j = 4; j < n.length; j++) {
+        if (n[j] === k) { v[j] = `${v[j]!},${values[i]!}`; continue outer; }
+      }
+      n.push(k);
+      v.push(values[i]!);
+    }
+    this.n = n;
+    this.v = v;
+  }
+
+  private at(name: string): number {
+    const n = this.n;
+    for (let i = 0; i < n.length; i++) if (n[i] === name) return i;
+    return -1;
+  }
+
+  get(name: string): string | undefined {
+    const i = this.at(name);
+    return i < 0 ? undefined : this.v[i];
+  }
+
+  has(name: string): boolean {
+    return this.at(name) >= 0;
+  }
+
+  set(name: string, value: string): this {
+    const i = this.at(name);
+    if (i >= 0) this.v[i] = value;
+    else { this.n.push(name); this.v.push(value); }
+    return this;
+  }
+
+  delete(name: string): boolean {
+    const i = this.at(name);
+    if (i < 0) return false;
+    this.n.splice(i, 1);
+    this.v.splice(i, 1);
+    return true;
+  }
+
+  forEach(fn: (value: string, name: string) => void): void {
+    const n = this.n;
+    const v = this.v;
+    for (let i = 0; i < n.length; i++) fn(v[i]!, n[i]!);
+  }
+}
 
 export class DownstreamRouterRequest implements RouterRequest {
   readonly authority: string;
@@ -16,7 +78,7 @@ export class DownstreamRouterRequest implements RouterRequest {
   readonly queryString: string;
   readonly method: string;
   readonly scheme: string;
-  readonly headers: Map<string, string>;
+  readonly headers: FieldList;
   private q: Map<string, string> | undefined;
 
   constructor(authority: string, path: string, method: string, scheme: string, names: readonly string[], values: readonly string[]) {
@@ -28,17 +90,7 @@ export class DownstreamRouterRequest implements RouterRequest {
     this.queryString = qi >= 0 ? noFrag.slice(qi) : '';
     this.method = method.toUpperCase();
     this.scheme = scheme;
-    const h = new Map<string, string>();
-    for (let i = 0; i < names.length; i++) {
-      const k = names[i]!;
-      const prev = h.get(k);
-      h.set(k, prev === undefined ? values[i]! : `${prev},${values[i]!}`);
-    }
-    h.set(':authority', authority);
-    h.set(':method', this.method);
-    h.set(':path', this.pathOnly + this.queryString);
-    h.set(':scheme', scheme);
-    this.headers = h;
+    this.headers = new FieldList(authority, this.method, this.pathOnly + this.queryString, scheme, names, values);
   }
 
   /** Query parameters, first value per name (parsed on first use). */
@@ -55,6 +107,22 @@ export class DownstreamRouterRequest implements RouterRequest {
 /** Authority and path of a request-target: absolute-form (`http://host:port/p?q`) or origin-form with the Host. */
 export function splitTarget(url: string, host: string): { authority: string; path: string } {
   if (url.charCodeAt(0) === 47 /* / */ || url === '*') return { authority: host, path: url };
+  if (url.startsWith('http://')) {
+    // The explicit proxy's usual request: a lower-case host without userinfo, found in one scan.
+    let end = 7;
+    let plain = true;
+    for (; end < url.length; end++) {
+      const c = url.charCodeAt(end);
+      if (c === 47 || c === 63 || c === 35) break;
+      if (c === 64 /* @ */ || (c >= 65 && c <= 90)) { plain = false; break; }
+    }
+    if (plain && end > 7) {
+      let authority = url.slice(7, end);
+      if (authority.endsWith(':80')) authority = authority.slice(0, -3);
+      const path = end === url.length ? '/' : url.charCodeAt(end) === 47 ? url.slice(end) : `/${url.slice(end)}`;
+      return { authority, path };
+    }
+  }
   const sep = url.indexOf('://');
   if (sep <= 0) return { authority: host, path: url };
   for (let i = 0; i < sep; i++) {
