@@ -11,16 +11,21 @@ import type { Socket } from 'node:net';
 const BATCH = Symbol('trellis.writeBatch');
 type Marked = Socket & { [BATCH]?: number };
 
-const held: Marked[] = [];
+let held: Marked[] = [];
+/** The other list, swapped in while one is flushed. */
+let spare: Marked[] = [];
 let batch = 1;
 let scheduled = false;
 
 function flush(): void {
   scheduled = false;
-  // Sockets corked from here on (by an uncork's callbacks) belong to the next batch.
+  // A socket written to while this batch is flushed (from a write callback) is held for the next.
+  const list = held;
+  held = spare;
   batch++;
-  for (let i = 0; i < held.length; i++) held[i]!.uncork();
-  held.length = 0;
+  for (let i = 0; i < list.length; i++) list[i]!.uncork();
+  list.length = 0;
+  spare = list;
 }
 
 /** Corks `s` until the end of the current event-loop batch (once per socket per batch). */
