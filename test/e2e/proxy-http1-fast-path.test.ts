@@ -39,6 +39,12 @@ async function echoUpstream(): Promise<Upstream> {
       req.pipe(res);
       return;
     }
+    if (url.pathname === '/conn-listed') {
+      // What the upstream saw, and a field of its own that its Connection header lists.
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'X-Resp-Secret', 'x-resp-secret': '1', 'x-resp-kept': '1' });
+      res.end(JSON.stringify(req.headers));
+      return;
+    }
     if (url.pathname === '/big') {
       // 5 MiB, chunked, written as fast as the proxy takes it.
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -213,4 +219,15 @@ test('malformed requests and smuggling shapes get 400, oversized heads 431; the 
   await raw('POST http://echo:8080/ HTTP/1.1\r\nHost: echo:8080\r\nTransfer-Encoding: chunked\r\nContent-Length: 60\r\n\r\n0\r\n\r\nGET http://echo:8080/smuggled HTTP/1.1\r\nHost: echo:8080\r\n\r\n');
   assert.equal(up.hits, hits);
   assert.equal((await request('/after')).status, 200);
+});
+
+test('fields a Connection header lists are dropped both ways, with the hop-by-hop ones; the rest pass', { timeout: 10_000 }, async () => {
+  const r = await request('/conn-listed', { headers: { connection: 'X-Secret, keep-alive', 'x-secret': '1', 'x-other': '1', 'keep-alive': 'timeout=5' } });
+  assert.equal(r.status, 200);
+  const seen = JSON.parse(r.body.toString()) as Record<string, string>;
+  assert.equal(seen['x-secret'], undefined);
+  assert.equal(seen['keep-alive'], undefined);
+  assert.equal(seen['x-other'], '1');
+  assert.equal(r.headers['x-resp-secret'], undefined);
+  assert.equal(r.headers['x-resp-kept'], '1');
 });

@@ -118,3 +118,13 @@ test('isHopByHop agrees with HOP_BY_HOP on every member and on look-alikes', asy
   for (const n of HOP_BY_HOP) assert.equal(isHopByHop(n), true, n);
   for (const n of ['host', 'tE', 'trailers', 'connections', 'keep-alivE', 'x-upgrade', 'proxy-authorizatio', '', 'content-length']) assert.equal(isHopByHop(n), HOP_BY_HOP.has(n), n);
 });
+
+test('connectionListed: the names a Connection header lists, lower case, without those already hop-by-hop', async () => {
+  const { connectionListed } = await import('../../src/proxy/router/headers.js');
+  assert.equal(connectionListed(undefined), undefined);
+  assert.equal(connectionListed('keep-alive'), undefined);
+  assert.equal(connectionListed(' Keep-Alive , Upgrade'), undefined);
+  assert.deepEqual(connectionListed('close'), ['close']);
+  assert.deepEqual(connectionListed('X-Foo, keep-alive,,x-bar '), ['x-foo', 'x-bar']);
+  assert.deepEqual(connectionListed('x-baz', ['x-foo']), ['x-foo', 'x-baz']);
+});

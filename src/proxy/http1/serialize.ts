@@ -6,7 +6,7 @@
  * truncated. `connection` is never copied (the writer decides it), and with `skipFraming` neither
  * are Content-Length and Transfer-Encoding (the writer sets the framing it uses).
  */
-import { isHopByHop, type Headers } from '../router/headers.js';
+import { connectionListed, isHopByHop, type Headers } from '../router/headers.js';
 
 export function headString(start: string, h: Headers, extra: string, skipFraming: boolean): string {
   let s = start;
@@ -69,19 +69,12 @@ export function writeWithBody(w: Writable, head: string, body: Buffer): boolean 
  * and whatever `Connection` names), which belong to this connection and are not passed on.
  */
 export function endToEndHeaders(names: readonly string[], values: readonly string[]): Headers {
-  let listed: Set<string> | undefined;
-  for (let i = 0; i < names.length; i++) {
-    if (names[i] === 'connection') {
-      listed ??= new Set();
-      const v = values[i]!;
-      if (v.indexOf(',') < 0) listed.add(v.trim().toLowerCase());
-      else for (const t of v.split(',')) listed.add(t.trim().toLowerCase());
-    }
-  }
+  let listed: string[] | undefined;
+  for (let i = 0; i < names.length; i++) if (names[i] === 'connection') listed = connectionListed(values[i], listed);
   const h: Headers = {};
   for (let i = 0; i < names.length; i++) {
     const k = names[i]!;
-    if (isHopByHop(k) || listed?.has(k)) continue;
+    if (isHopByHop(k) || (listed !== undefined && listed.includes(k))) continue;
     const cur = h[k];
     if (cur === undefined) h[k] = values[i]!;
     else if (typeof cur === 'string') h[k] = [cur, values[i]!];

@@ -28,7 +28,7 @@ import { OVERFLOW_REPLY } from '../upstream/circuit-breaker.js';
 import type { Host } from '../upstream/host.js';
 import { durationMs } from './duration.js';
 import { requestId } from './request-id.js';
-import { applyHeaderOps, isHopByHop, type Headers } from './headers.js';
+import { applyHeaderOps, connectionListed, isHopByHop, type Headers } from './headers.js';
 import { backoffMs, compileRetry, retriable, type AttemptOutcome } from './retry.js';
 import { fraction } from '../filters/fault/config.js';
 import type { ClusterCounters, ProxyStats } from '../stats/index.js';
@@ -62,12 +62,11 @@ function ops(h: Headers, add: Ops, remove: Removes): void {
 function upstreamHeaders(ctx: RequestContext, env: RouterEnv): Headers {
   const d = ctx.decision!;
   const req = ctx.request;
-  const conn = req.headers.get('connection');
-  const listed = conn ? new Set(conn.toLowerCase().split(',').map((s) => s.trim())) : undefined;
+  const listed = connectionListed(req.headers.get('connection'));
   const h: Headers = {};
   // forEach, not for…of: no [key, value] pair per field.
   req.headers.forEach((v, k) => {
-    if (k.charCodeAt(0) !== 58 /* : */ && !isHopByHop(k) && !listed?.has(k)) h[k] = v;
+    if (k.charCodeAt(0) !== 58 /* : */ && !isHopByHop(k) && (listed === undefined || !listed.includes(k))) h[k] = v;
   });
   h['host'] = d.authority;
   h['x-forwarded-proto'] ??= req.scheme;

@@ -31,14 +31,23 @@ export function isHopByHop(name: string): boolean {
   }
 }
 
-export function stripHopByHop(h: Headers): Headers {
-  const out: Headers = {};
-  const extra = new Set(String(h['connection'] ?? '').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean));
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined || k.startsWith(':') || HOP_BY_HOP.has(k) || extra.has(k)) continue;
-    out[k] = v;
-  }
+/**
+ * The field names a Connection header lists (RFC 9110 §7.6.1), lower case, leaving out those
+ * already hop-by-hop; undefined when that leaves none (`keep-alive`, the usual value).
+ */
+export function connectionListed(value: string | undefined, into?: string[]): string[] | undefined {
+  if (!value) return into;
+  if (value.indexOf(',') < 0) return listedName(value, into);
+  let out = into;
+  for (const t of value.split(',')) out = listedName(t, out);
   return out;
+}
+
+function listedName(token: string, into: string[] | undefined): string[] | undefined {
+  const name = token.trim().toLowerCase();
+  if (!name || isHopByHop(name)) return into;
+  (into ??= []).push(name);
+  return into;
 }
 
 export function applyHeaderOps(h: Headers, levels: readonly HeaderOps[]): void {
