@@ -135,13 +135,14 @@ export function upCommand(io: Io, setCode: (c: number) => void, deps: UpCommandD
       if (ready && !stopped) {
         const state = mesh.state();
         const all = ready.every(Boolean);
-        io.out('\n' + renderWorkloadTable(state.workloads, ready));
-        io.out(`\ningress: ${state.ingress}\negress:  ${state.egress}\n`);
-        io.out(all
-          ? `ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`
-          : `not every workload is ready (see above); trellis status shows them live, the logs are in ${o.stateDir}/logs/\n`);
         const hints = mesh.hints();
-        if (hints.length) io.out(`\nTry:\n${hints.map((h) => `  ${h}`).join('\n')}\n\n`);
+        // One write: a reader that sees the ready line also sees the commands to try.
+        io.out('\n' + renderWorkloadTable(state.workloads, ready) +
+          `\ningress: ${state.ingress}\negress:  ${state.egress}\n` +
+          (all
+            ? `ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`
+            : `not every workload is ready (see above); trellis status shows them live, the logs are in ${o.stateDir}/logs/\n`) +
+          (hints.length ? `\nTry:\n${hints.map((h) => `  ${h}`).join('\n')}\n\n` : ''));
         mesh.live();
       }
       const signal = await sig;
