@@ -8,6 +8,8 @@
  * wall-clock figures these do not move with a noisy machine.
  */
 import type { Readable } from 'node:stream';
+import { appendFileSync } from 'node:fs';
+function require_append(lines: string[]) { appendFileSync(process.env.GC_LOG!, lines.filter((l) => l.includes('gc=')).join('\n') + '\n'); }
 
 export interface GcTotals {
   allocated: number;
@@ -38,6 +40,7 @@ export function meterGc(out: Readable): GcMeter {
   out.on('data', (b: Buffer) => {
     const lines = (partial + b.toString('latin1')).split('\n');
     partial = lines.pop() ?? '';
+    if (process.env.GC_LOG) require_append(lines);
     for (const line of lines) {
       const kind = field(line, 'gc');
       if (kind === undefined) continue;

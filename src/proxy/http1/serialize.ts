@@ -1,7 +1,7 @@
 /**
- * Writing HTTP/1.1 heads from the router's header records, and reading parsed field lists into
- * them. A head is built as one string and written with one socket write (latin1, which is
- * byte-exact for the values the parser produced); a head carrying characters beyond latin1 (a
+ * HTTP/1.1 heads from the router's header records, and parsed field lists read into them. A
+ * head is built as one string and goes out as latin1 (byte-exact for the values the parser
+ * produced) in one write; a head carrying characters beyond latin1 (a
  * header value from configuration) is written as UTF-8 for those characters instead of being
  * truncated. `connection` is never copied (the writer decides it), and with `skipFraming` neither
  * are Content-Length and Transfer-Encoding (the writer sets the framing it uses).
@@ -36,32 +36,21 @@ function headBytes(s: string): Buffer {
   return Buffer.concat(parts);
 }
 
-export interface Writable {
-  write(data: string | Buffer, encoding?: BufferEncoding): boolean;
-}
-
-export function writeRaw(w: Writable, s: string): boolean {
+/** What a head is written as: itself when every character is latin1 (the usual case), else bytes. */
+export function headData(s: string): string | Buffer {
   // Pure ASCII (the common case) has as many UTF-8 bytes as characters.
-  if (Buffer.byteLength(s, 'utf8') === s.length) return w.write(s, 'latin1');
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return w.write(headBytes(s));
-  return w.write(s, 'latin1');
+  if (Buffer.byteLength(s, 'utf8') === s.length) return s;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return headBytes(s);
+  return s;
 }
 
-/** Writes `start` (the start line with its CRLF), the fields of `h` except the request framing, `extra`, and the blank line. */
-export function writeHead(w: Writable, start: string, h: Headers, extra: string): boolean {
-  return writeRaw(w, headString(start, h, extra, true));
-}
-
-/** A head followed by a small body, as one buffer and one write. */
-export function writeWithBody(w: Writable, head: string, body: Buffer): boolean {
-  if (Buffer.byteLength(head, 'utf8') !== head.length) {
-    writeRaw(w, head);
-    return w.write(body);
-  }
+/** A head followed by a small body, as one buffer (one write). */
+export function withBody(head: string, body: Buffer): Buffer {
+  if (Buffer.byteLength(head, 'utf8') !== head.length) return Buffer.concat([headBytes(head), body]);
   const buf = Buffer.allocUnsafe(head.length + body.length);
   buf.write(head, 0, 'latin1');
   body.copy(buf, head.length);
-  return w.write(buf);
+  return buf;
 }
 
 /**

@@ -3,7 +3,7 @@
  * reads requests one at a time (pipelined requests wait, unparsed, until the response before them
  * is written), each request is served by http-handler's serveRequest with its body streaming in
  * as it arrives (the socket paused when upstream cannot take more), and the response is written
- * head and body in one corked write, streaming an upstream body with flow control (chunked to an
+ * head and body in one write at the end of the event-loop batch (write-batch.ts), streaming an upstream body with flow control (chunked to an
  * HTTP/1.1 client when its length is unknown, close-delimited to an HTTP/1.0 one). Keep-alive as
  * the request asks; `Expect: 100-continue` is answered here, as Envoy does by default.
  *
@@ -19,8 +19,8 @@ import type { ProxyResponse } from '../filters/types.js';
 import type { Downstream } from '../server/http-handler.js';
 import { RequestBody, ResponseBody, type BodyProducer, type BodySink, type BodySource } from './body.js';
 import { DEFAULT_LIMITS, Http1Parser, type Http1Head, type HttpParseError, type ParserHandler, type ParserLimits } from './parser.js';
-import { headString, writeRaw, writeWithBody } from './serialize.js';
-import { holdForBatch } from './write-batch.js';
+import { headData, headString, withBody } from './serialize.js';
+import { batchEnd, batchWrite, flushWrites } from './write-batch.js';
 import { readIntoShared, toStream } from './user-buffer.js';
 
 export interface FastPathHooks {
@@ -126,24 +126,20 @@ class Request implements Downstream, BodySink {
     if (h['date'] === undefined) framing += `date: ${httpDate()}\r\n`;
     const head = headString(statusLine(this.minor, status), h, framing, skipFraming);
     if (!source || noBody) {
-      holdForBatch(socket);
       if (payload !== undefined && payload.length > 0) {
-        writeWithBody(socket, head, payload);
+        batchWrite(socket, withBody(head, payload));
         this.sent = payload.length;
-      } else writeRaw(socket, head);
+      } else batchWrite(socket, headData(head));
       source?.discard();
       // Written whole: done now, without a promise to wait on.
       this.finish();
       return this.sent;
     }
-    holdForBatch(socket);
-    socket.cork();
-    writeRaw(socket, head);
+    batchWrite(socket, headData(head));
     return new Promise<number>((resolve) => {
       this.resolve = resolve;
       this.source = source;
       source.pipe(this);
-      socket.uncork();
     });
   }
 
@@ -152,19 +148,15 @@ class Request implements Downstream, BodySink {
     if (this.responseDone) return true;
     const socket = this.conn.socket;
     this.sent += chunk.length;
-    holdForBatch(socket);
-    if (!this.chunked) return socket.write(chunk);
-    socket.cork();
-    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    socket.write(chunk);
-    const ok = socket.write('\r\n', 'latin1');
-    socket.uncork();
-    return ok;
+    if (!this.chunked) return batchWrite(socket, chunk);
+    batchWrite(socket, `${chunk.length.toString(16)}\r\n`);
+    batchWrite(socket, chunk);
+    return batchWrite(socket, '\r\n');
   }
 
   end(): void {
     if (this.responseDone) return;
-    if (this.chunked) this.conn.socket.write('0\r\n\r\n', 'latin1');
+    if (this.chunked) batchWrite(this.conn.socket, '0\r\n\r\n');
     this.finish();
   }
 
@@ -300,7 +292,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
   private peerEnded(): void {
     this.parser.finish();
     this.closing = true;
-    if (!this.current) this.socket.end();
+    if (!this.current) batchEnd(this.socket);
   }
 
   // ── parser events ────────────────────────────────────────────────────────────────────
@@ -320,7 +312,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     const req = new Request(this, h.method, h.target, host ?? '', h.minor, h.names, h.values, body, h.keepAlive);
     if (!h.hasBody) req.requestDone = true;
     this.current = req;
-    if (h.expectContinue && h.hasBody) this.socket.write(`HTTP/1.${h.minor} 100 Continue\r\n\r\n`, 'latin1');
+    if (h.expectContinue && h.hasBody) batchWrite(this.socket, `HTTP/1.${h.minor} 100 Continue\r\n\r\n`);
     this.hooks.serve(req).catch((e: Error) => {
       this.hooks.log(`http1: request failed: ${e.stack ?? String(e)}`);
       this.socket.destroy();
@@ -373,7 +365,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     else {
       // Answered before the request was complete: stop reading it and close once written.
       this.current = undefined;
-      this.socket.end();
+      batchEnd(this.socket);
     }
   }
 
@@ -382,7 +374,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     this.current = undefined;
     this.lastActive = Date.now();
     if (!r.keepAlive || this.closing) {
-      this.socket.end();
+      batchEnd(this.socket);
       return;
     }
     if (this.socket.isPaused()) this.socket.resume();
@@ -394,7 +386,7 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     if (s.destroyed) return;
     this.closing = true;
     const body = `${why}\n`;
-    s.end(`${statusLine(1, status)}content-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\ndate: ${httpDate()}\r\n\r\n${body}`, 'latin1');
+    batchEnd(s, `${statusLine(1, status)}content-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\ndate: ${httpDate()}\r\n\r\n${body}`);
   }
 
   /** Gives the connection to node:http from the current request on. */
@@ -411,6 +403,8 @@ export class Http1ServerConnection implements ParserHandler, BodyProducer {
     live.delete(this);
     s.allowHalfOpen = false;
     s.pause();
+    // Responses before the hand-over go out before anything node:http writes.
+    flushWrites(s);
     this.hooks.fallback(s, all);
   }
 }

@@ -11,8 +11,8 @@
 import net from 'node:net';
 import { ResponseBody, type BodyProducer, type BodySink, type RequestBody } from '../http1/body.js';
 import { Http1Parser, type Http1Head, type HttpParseError, type ParserHandler } from '../http1/parser.js';
-import { endToEndHeaders, writeHead } from '../http1/serialize.js';
-import { holdForBatch } from '../http1/write-batch.js';
+import { endToEndHeaders, headData, headString } from '../http1/serialize.js';
+import { batchWrite } from '../http1/write-batch.js';
 import { sharedOnread } from '../http1/user-buffer.js';
 import type { Headers } from '../router/headers.js';
 import type { Host } from '../upstream/host.js';
@@ -137,21 +137,12 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
     }
     if (!this.reusable) framing += 'connection: close\r\n';
     const s = this.socket;
+    batchWrite(s, headData(headString(`${x.method} ${x.path} HTTP/1.1\r\n`, x.headers, framing, true)));
     if (!body || body.empty) {
       this.requestDone = true;
-      holdForBatch(s);
-      writeHead(s, `${x.method} ${x.path} HTTP/1.1\r\n`, x.headers, framing);
       return;
     }
-    holdForBatch(s);
-    s.cork();
-    writeHead(s, `${x.method} ${x.path} HTTP/1.1\r\n`, x.headers, framing);
-    if (!body.attach(this)) {
-      s.uncork();
-      this.fail(new AttemptFailure('reset', 'the request body was already consumed and cannot be replayed'));
-      return;
-    }
-    s.uncork();
+    if (!body.attach(this)) this.fail(new AttemptFailure('reset', 'the request body was already consumed and cannot be replayed'));
   }
 
   /** Gives up on the exchange in flight (per-try timeout, downstream gone): the connection closes. */
@@ -169,19 +160,16 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
   // ── request body sink ────────────────────────────────────────────────────────────────
   write(chunk: Buffer): boolean {
     if (this.state !== St.Busy) return true;
-    holdForBatch(this.socket);
-    if (!this.chunked) return this.socket.write(chunk);
-    this.socket.cork();
-    this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    this.socket.write(chunk);
-    const ok = this.socket.write('\r\n', 'latin1');
-    this.socket.uncork();
-    return ok;
+    const s = this.socket;
+    if (!this.chunked) return batchWrite(s, chunk);
+    batchWrite(s, `${chunk.length.toString(16)}\r\n`);
+    batchWrite(s, chunk);
+    return batchWrite(s, '\r\n');
   }
 
   end(): void {
     if (this.state !== St.Busy) return;
-    if (this.chunked) this.socket.write('0\r\n\r\n', 'latin1');
+    if (this.chunked) batchWrite(this.socket, '0\r\n\r\n');
     this.requestDone = true;
     this.exchange?.body?.detach(this);
     if (this.responseDone) this.finishExchange();
