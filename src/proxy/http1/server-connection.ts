@@ -15,7 +15,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import type { ProxyResponse } from '../filters/types.js';
+import type { Cancellable, ProxyResponse } from '../filters/types.js';
 import type { Downstream } from '../server/http-handler.js';
 import { RequestBody, ResponseBody, type BodyProducer, type BodySink, type BodySource } from './body.js';
 import { DEFAULT_LIMITS, Http1Parser, type Http1Head, type HttpParseError, type ParserHandler, type ParserLimits } from './parser.js';
@@ -62,7 +62,7 @@ function isSource(b: unknown): b is BodySource {
 /** One request on the connection: the Downstream serveRequest sees, and the sink of its response body. */
 class Request implements Downstream, BodySink {
   aborted = false;
-  onAbort: (() => void) | undefined;
+  onAbort: Cancellable | undefined;
   requestDone = false;
   responseStarted = false;
   responseDone = false;
@@ -180,7 +180,7 @@ class Request implements Downstream, BodySink {
     this.aborted = true;
     this.body.fail(new Error('downstream disconnected'));
     this.source?.discard();
-    this.onAbort?.();
+    this.onAbort?.abort();
     this.settle();
   }
 

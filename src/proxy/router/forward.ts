@@ -24,8 +24,10 @@ import { HttpParseError } from '../http1/parser.js';
 import { compileHashPolicies, type CompiledHashPolicy } from '../lb/hash.js';
 import { AttemptFailure, type PoolRequest, type UpstreamResponse } from '../pool/http-pool.js';
 import type { ClusterManager, UpstreamCluster } from '../upstream/cluster-manager.js';
+import type { PickContext } from '../lb/types.js';
 import { OVERFLOW_REPLY } from '../upstream/circuit-breaker.js';
 import type { Host } from '../upstream/host.js';
+import { Deadline, DeadlineList } from './deadline-list.js';
 import { durationMs } from './duration.js';
 import { requestId } from './request-id.js';
 import { applyHeaderOps, connectionListed, isHopByHop, type Headers } from './headers.js';
@@ -146,16 +148,20 @@ function route(ctx: RequestContext, env: RouterEnv): Promise<ProxyResponse> {
   return forward(ctx, env, uc);
 }
 
-/** One attempt's timer state. */
-class Try {
+/** One attempt's timeout (per-try, or what is left of the route's), in the shared deadline list. */
+class Try extends Deadline {
   timedOut: 'route' | 'try' | undefined;
-  constructor(readonly pr: PoolRequest, readonly deadline: number) {}
+  constructor(readonly pr: PoolRequest, readonly deadline: number) {
+    super();
+  }
+
+  expire(): void {
+    this.timedOut = this.deadline - Date.now() <= 1 ? 'route' : 'try';
+    this.pr.abort();
+  }
 }
 
-function onTryTimeout(t: Try): void {
-  t.timedOut = t.deadline - Date.now() <= 1 ? 'route' : 'try';
-  t.pr.abort();
-}
+const TRY_TIMEOUTS = new DeadlineList();
 
 /** What a finished attempt holds: the breaker slots and the host's active request. */
 class Lease {
@@ -183,7 +189,8 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
   const d = ctx.decision!;
   const policy = compileRetry(d.retryPolicy);
   const routeTimeoutMs = durationMs(d.timeout, 15_000);
-  const deadline = routeTimeoutMs > 0 ? Date.now() + routeTimeoutMs : Infinity;
+  let now = Date.now();
+  const deadline = routeTimeoutMs > 0 ? now + routeTimeoutMs : Infinity;
   const headers = upstreamHeaders(ctx, env);
   const cs = env.stats.clusterCounters(uc.name);
   const body = ctx.body;
@@ -191,7 +198,10 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
   if (!body.empty && (policy.numRetries > 0 || mirrors)) body.onAbandon = () => cs.retryOrShadowAbandoned.inc();
   if (mirrors) mirror(ctx, env, headers);
   const hashed = d.hashPolicy ? hashPolicy(d.hashPolicy)?.evaluate(ctx.request, env.downstream) : undefined;
-  const tried = policy.previousHosts ? new Set<Host>() : undefined;
+  // previous_hosts (Istio's default): the hosts tried so far, a Set only once there are two.
+  let firstTried: Host | undefined;
+  let tried: Set<Host> | undefined;
+  const pickCtx: PickContext = { random: ctx.random, hash: hashed?.hash };
   const includeCount = ctx.virtualHost?.includeRequestAttemptCount === true;
   let attempt = 0;
   let last: ProxyResponse | undefined;
@@ -202,14 +212,18 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
       const dst = env.originalDst?.(ctx.request.authority);
       host = dst ? uc.originalDst(dst.address, dst.port) : undefined;
     } else {
-      host = uc.pick({ random: ctx.random, hash: hashed?.hash }, tried);
+      if (firstTried !== undefined && tried === undefined) tried = new Set([firstTried]);
+      host = uc.pick(pickCtx, tried);
     }
     if (!host) {
       ctx.addFlag('UH');
       cs.noneHealthy.inc();
       return last ?? localReply(503, 'no healthy upstream');
     }
-    tried?.add(host);
+    if (policy.previousHosts) {
+      if (firstTried === undefined) firstTried = host;
+      else tried?.add(host);
+    }
     // Circuit breaking: a request beyond what the open connections can carry waits as pending.
     const b = uc.breaker;
     if (!b.tryAcquire('requests')) { ctx.addFlag('UO'); return overflow(cs); }
@@ -218,7 +232,8 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
     const lease = new Lease(host, uc, pending);
     host.activeRequests++;
     if (ctx.aborted) { lease.release(); return downstreamGone(ctx); }
-    const remaining = deadline - Date.now();
+    if (attempt > 1) now = Date.now();
+    const remaining = deadline - now;
     const perTry = policy.perTryTimeoutMs > 0 ? Math.min(policy.perTryTimeoutMs, remaining) : remaining;
     if (includeCount) headers['x-envoy-attempt-count'] = String(attempt);
     if (Number.isFinite(perTry)) headers['x-envoy-expected-rq-timeout-ms'] = String(Math.max(0, Math.floor(perTry)));
@@ -228,12 +243,12 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
     if (attempt > 1) cs.rqRetry.inc();
     const pr = uc.pool.request({ host, method: ctx.request.method, path: d.path, headers, body });
     const tr = new Try(pr, deadline);
-    const timer = Number.isFinite(perTry) ? setTimeout(onTryTimeout, Math.max(0, perTry), tr) : undefined;
+    if (Number.isFinite(perTry)) TRY_TIMEOUTS.add(tr, now + Math.max(0, perTry));
     ctx.upstream = pr;
     let res: UpstreamResponse | undefined;
     let outcome: AttemptOutcome;
     let protocolError = false;
-    const t0 = Date.now();
+    const t0 = now;
     try {
       res = await pr.response;
       const gs = res.headers['grpc-status'];
@@ -247,7 +262,7 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
       else outcome = RESET;
       if (!ctx.aborted) uc.outlier?.onLocalOrigin(host, outcome.kind === 'per-try-timeout' ? 'timeout' : outcome.kind === 'connect-failure' ? 'connect-failure' : 'reset');
     } finally {
-      if (timer) clearTimeout(timer);
+      TRY_TIMEOUTS.remove(tr);
       ctx.upstream = undefined;
     }
     if (ctx.aborted) {
@@ -262,8 +277,9 @@ async function forward(ctx: RequestContext, env: RouterEnv, uc: UpstreamCluster)
       ctx.addFlag('DPE');
       return localReply(body.error.status, `${body.error.message}\n`);
     }
-    const timeLeft = deadline - Date.now();
-    const canRetry = attempt <= policy.numRetries && retriable(policy, outcome) && tr.timedOut !== 'route' && timeLeft > 0 && body.canAttach;
+    const mayRetry = attempt <= policy.numRetries && retriable(policy, outcome) && tr.timedOut !== 'route';
+    const timeLeft = mayRetry ? deadline - Date.now() : 0;
+    const canRetry = mayRetry && timeLeft > 0 && body.canAttach;
     if (canRetry && b.tryAcquire('retries')) {
       res?.body?.discard();
       lease.release();

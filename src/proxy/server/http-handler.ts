@@ -15,7 +15,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { HttpConnectionManager } from '../../api/envoy/listener.js';
 import type { RuntimeSnapshot } from '../bootstrap/runtime.js';
 import { filterChainFor } from '../filters/index.js';
-import { localReply, runFilters, type HttpFilter, type ProxyResponse, type TerminalFilter } from '../filters/types.js';
+import { localReply, runFilters, type Cancellable, type HttpFilter, type ProxyResponse, type TerminalFilter } from '../filters/types.js';
 import type { RequestBody } from '../http1/body.js';
 import { routerFilter, type RouterEnv } from '../router/forward.js';
 import { applyRoute, findRoute, requireTls, type RouteDecision, type RouteTable } from '../router/index.js';
@@ -73,8 +73,8 @@ export interface Downstream {
   readonly body: RequestBody;
   /** The downstream went away before the response was complete. */
   aborted: boolean;
-  /** Called once when it does. */
-  onAbort: (() => void) | undefined;
+  /** Cancelled once when it does (the request's context: no closure per request). */
+  onAbort: Cancellable | undefined;
   /** Writes the response; the body bytes sent once finished (or aborted): at once when it was written whole. */
   respond(out: ProxyResponse): number | Promise<number>;
 }
@@ -112,7 +112,7 @@ export async function serveRequest(d: Downstream, conn: HttpConnInfo, env: Serve
     if (conn.inbound) down = takeDownstreamPeer(env.telemetry, rr.headers);
     st = new RequestState(rr, d.body, env.random);
     const ctx = st;
-    d.onAbort = () => ctx.abort();
+    d.onAbort = ctx;
     if (d.aborted) ctx.abort();
     const target = conn.target(snap, authority, rr.pathOnly + rr.queryString);
     ctx.decision = target?.fixed;

@@ -56,7 +56,7 @@ export function nodeDownstream(req: Req, res: Res): Downstream {
   res.on('close', () => {
     if (res.writableFinished || d.aborted) return;
     d.aborted = true;
-    d.onAbort?.();
+    d.onAbort?.abort();
   });
   return d;
 }

@@ -14,15 +14,33 @@ import type { RequestHeaders, RouteDecision, RouterRequest } from '../router/ind
  * A request's header fields for the router (RequestHeaders): the pseudo-headers, then each field
  * name once with repeated fields joined by `,`, in arrival order, found by a linear search. A
  * request carries a handful of fields and is asked for a few of them; this is cheaper than
- * building a hash table per request.
+ * building a hash table per request. Without repeated names (the usual request) it reads the
+ * parser's own arrays; repeated names, or a change, make it keep its own copy.
  */
 export class FieldList implements RequestHeaders {
-  private readonly n: string[];
-  private readonly v: string[];
+  private n: readonly string[];
+  private v: readonly string[];
+  /** Whether `n` and `v` are this list's own, pseudo-headers first, each name once. */
+  private own = false;
 
-  constructor(authority: string, method: string, path: string, scheme: string, names: readonly string[], values: readonly string[]) {
-    const n = [':authority', ':method', ':path', ':scheme'];
-    const v = [authority, method, path, scheme];
+  constructor(
+    private readonly authority: string, private readonly method: string, private readonly path: string, private readonly scheme: string,
+    names: readonly string[], values: readonly string[],
+  ) {
+    this.n = names;
+    this.v = values;
+    for (let i = 1; i < names.length; i++) {
+      for (let j = 0; j < i; j++) if (names[j] === names[i]) { this.copy(); return; }
+    }
+  }
+
+  /** Makes the fields this list's own: pseudo-headers, then each name once (repeats joined). */
+  private copy(): { n: string[]; v: string[] } {
+    if (this.own) return { n: this.n as string[], v: this.v as string[] };
+    const n = [...PSEUDO];
+    const v = [this.authority, this.method, this.path, this.scheme];
+    const names = this.n;
+    const values = this.v;
     outer: for (let i = 0; i < names.length; i++) {
       const k = names[i]!;
       for (let j = 4; j < n.length; j++) {
@@ -33,6 +51,8 @@ export class FieldList implements RequestHeaders {
     }
     this.n = n;
     this.v = v;
+    this.own = true;
+    return { n, v };
   }
 
   private at(name: string): number {
@@ -42,35 +62,54 @@ export class FieldList implements RequestHeaders {
   }
 
   get(name: string): string | undefined {
+    if (!this.own && name.charCodeAt(0) === 58 /* : */) {
+      switch (name) {
+        case ':authority': return this.authority;
+        case ':method': return this.method;
+        case ':path': return this.path;
+        case ':scheme': return this.scheme;
+        default: return undefined;
+      }
+    }
     const i = this.at(name);
     return i < 0 ? undefined : this.v[i];
   }
 
   has(name: string): boolean {
-    return this.at(name) >= 0;
+    return this.get(name) !== undefined;
   }
 
   set(name: string, value: string): this {
+    const { n, v } = this.copy();
     const i = this.at(name);
-    if (i >= 0) this.v[i] = value;
-    else { this.n.push(name); this.v.push(value); }
+    if (i >= 0) v[i] = value;
+    else { n.push(name); v.push(value); }
     return this;
   }
 
   delete(name: string): boolean {
+    const { n, v } = this.copy();
     const i = this.at(name);
     if (i < 0) return false;
-    this.n.splice(i, 1);
-    this.v.splice(i, 1);
+    n.splice(i, 1);
+    v.splice(i, 1);
     return true;
   }
 
   forEach(fn: (value: string, name: string) => void): void {
+    if (!this.own) {
+      fn(this.authority, ':authority');
+      fn(this.method, ':method');
+      fn(this.path, ':path');
+      fn(this.scheme, ':scheme');
+    }
     const n = this.n;
     const v = this.v;
     for (let i = 0; i < n.length; i++) fn(v[i]!, n[i]!);
   }
 }
+
+const PSEUDO: readonly string[] = [':authority', ':method', ':path', ':scheme'];
 
 export class DownstreamRouterRequest implements RouterRequest {
   readonly authority: string;
