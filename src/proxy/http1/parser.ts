@@ -402,7 +402,8 @@ export class Http1Parser {
       method: '', target: '', status: 0, reason: '', minor: 1, names: [], values: [],
       keepAlive: true, contentLength: -1, chunked: false, hasBody: false, upgrade: false, expectContinue: false,
     };
-    let version: string;
+    let versionAt: number;
+    let versionEnd = first;
     if (this.kind === 'request') {
       const sp1 = s.indexOf(' ');
       const sp2 = sp1 < 0 ? -1 : s.indexOf(' ', sp1 + 1);
@@ -411,11 +412,12 @@ export class Http1Parser {
       if (!validTarget(s, sp1 + 1, sp2)) return void this.fail(400, 'invalid request-target');
       head.method = s.slice(0, sp1);
       head.target = s.slice(sp1 + 1, sp2);
-      version = s.slice(sp2 + 1, first);
+      versionAt = sp2 + 1;
     } else {
       const sp1 = s.indexOf(' ');
       if (sp1 <= 0 || sp1 > first) return void this.fail(400, 'malformed status line');
-      version = s.slice(0, sp1);
+      versionAt = 0;
+      versionEnd = sp1;
       const d0 = s.charCodeAt(sp1 + 1) - 0x30;
       const d1 = s.charCodeAt(sp1 + 2) - 0x30;
       const d2 = s.charCodeAt(sp1 + 3) - 0x30;
@@ -425,10 +427,14 @@ export class Http1Parser {
       head.reason = sp1 + 5 < first ? s.slice(sp1 + 5, first) : '';
       if (!validValue(head.reason, 0, head.reason.length)) return void this.fail(400, 'invalid reason phrase');
     }
-    if (version === 'HTTP/1.1') head.minor = 1;
-    else if (version === 'HTTP/1.0') head.minor = 0;
-    else if (/^HTTP\/\d\.\d$/.test(version)) return void this.fail(505, `unsupported HTTP version ${version}`);
-    else return void this.fail(400, 'malformed HTTP version');
+    // The version compared in place: no string cut for the usual HTTP/1.1 and HTTP/1.0.
+    if (versionEnd - versionAt === 8 && s.startsWith('HTTP/1.', versionAt) && (s.charCodeAt(versionAt + 7) === 0x31 || s.charCodeAt(versionAt + 7) === 0x30)) {
+      head.minor = s.charCodeAt(versionAt + 7) - 0x30;
+    } else {
+      const version = s.slice(versionAt, versionEnd);
+      if (/^HTTP\/\d\.\d$/.test(version)) return void this.fail(505, `unsupported HTTP version ${version}`);
+      return void this.fail(400, 'malformed HTTP version');
+    }
 
     let te: string | undefined;
     let cl: string | undefined;
@@ -457,9 +463,14 @@ export class Http1Parser {
       switch (name) {
         case 'content-length':
           // Repeated fields, and the members of a list, must all agree.
-          for (const t of value.indexOf(',') < 0 ? [value] : tokens(value)) {
-            if (cl === undefined) cl = t;
-            else if (cl !== t) return void this.fail(400, 'conflicting Content-Length values');
+          if (value.indexOf(',') < 0) {
+            if (cl === undefined) cl = value;
+            else if (cl !== value) return void this.fail(400, 'conflicting Content-Length values');
+          } else {
+            for (const t of tokens(value)) {
+              if (cl === undefined) cl = t;
+              else if (cl !== t) return void this.fail(400, 'conflicting Content-Length values');
+            }
           }
           if (cl === undefined) return void this.fail(400, 'invalid Content-Length');
           break;

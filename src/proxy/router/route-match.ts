@@ -31,13 +31,13 @@ function pathCheck(m: RouteMatch): { check: Check; describe: string; ok: Ok } {
   if (m.path !== undefined) {
     const want = norm(m.path);
     const describe = `path ${JSON.stringify(m.path)}${ci}`;
-    const ok: Ok = (r) => norm(r.pathOnly) === want;
+    const ok: Ok = cs ? (r) => r.pathOnly === want : (r) => r.pathOnly.toLowerCase() === want;
     return { describe, ok, check: (r) => (ok(r) ? undefined : `${describe} ≠ ${JSON.stringify(r.pathOnly)}`) };
   }
   if (m.prefix !== undefined) {
     const want = norm(m.prefix);
     const describe = `prefix ${JSON.stringify(m.prefix)}${ci}`;
-    const ok: Ok = (r) => norm(r.pathOnly).startsWith(want);
+    const ok: Ok = cs ? (r) => r.pathOnly.startsWith(want) : (r) => r.pathOnly.toLowerCase().startsWith(want);
     return { describe, ok, check: (r) => (ok(r) ? undefined : `${describe} does not match ${JSON.stringify(r.pathOnly)}`) };
   }
   if (m.pathSeparatedPrefix !== undefined) {
@@ -112,8 +112,9 @@ export function compileMatch(m: RouteMatch): CompiledMatch {
       const why = p.check(req);
       return why === undefined ? [] : [why];
     }),
-    matches: (req) => {
-      for (const p of parts) if (!p.ok(req)) return false;
+    // A path condition alone (most routes) is its own test: no loop, one call less per route tried.
+    matches: parts.length === 1 ? parts[0]!.ok : (req) => {
+      for (let i = 0; i < parts.length; i++) if (!parts[i]!.ok(req)) return false;
       return true;
     },
   };

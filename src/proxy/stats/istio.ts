@@ -137,8 +137,11 @@ const PEER_KEYS: readonly (keyof PeerLabels)[] = ['workload', 'namespace', 'prin
 export class IstioMetrics {
   private readonly peers = new Map<string, Peer>();
   private readonly http = new Map<string, HttpSeries>();
-  /** The same series as `http`, by a numeric key for plain HTTP requests. */
-  private readonly plainHttp = new Map<number, HttpSeries>();
+  /**
+   * The same series as `http` for plain HTTP requests, by destination peer id, then by a small
+   * integer made of the source id, the code and the reporter (no string built, no boxed number).
+   */
+  private readonly plainByDest: (Map<number, HttpSeries> | undefined)[] = [];
   private readonly tcp = new Map<string, TcpSeries>();
 
   constructor(
@@ -160,11 +163,15 @@ export class IstioMetrics {
     const grpc = r.grpcStatus ?? '';
     const sec = r.security ?? 'unknown';
     // The usual request (plain HTTP, no flags, no gRPC status) is found by a number, not a joined string.
-    const plain = protocol === 'http' && flags === '-' && grpc === '' && sec === 'unknown' && r.code >= 0 && r.code < 1000 && r.source.id < 1 << 20 && r.destination.id < 1 << 20;
-    const fast = plain ? ((r.source.id * 2 ** 20 + r.destination.id) * 1000 + r.code) * 2 + (r.reporter === 'source' ? 0 : 1) : -1;
-    let s = plain ? this.plainHttp.get(fast) : undefined;
-    if (!s) s = this.series(r, protocol, flags, grpc, sec);
-    if (plain) this.plainHttp.set(fast, s);
+    const plain = protocol === 'http' && flags === '-' && grpc === '' && sec === 'unknown' && r.code >= 0 && r.code < 1000 && r.source.id < 1 << 19;
+    let s: HttpSeries | undefined;
+    if (plain) {
+      const k = (r.source.id * 1000 + r.code) * 2 + (r.reporter === 'source' ? 0 : 1);
+      let m = this.plainByDest[r.destination.id];
+      if (m === undefined) this.plainByDest[r.destination.id] = m = new Map();
+      s = m.get(k);
+      if (s === undefined) m.set(k, (s = this.series(r, protocol, flags, grpc, sec)));
+    } else s = this.series(r, protocol, flags, grpc, sec);
     s.requests++;
     s.duration.record(r.durationMs);
     s.requestBytes.record(r.reqBytes);
