@@ -18,7 +18,7 @@
  *          [--warmup 2] [--access-log] [--no-gc-trace] [--profile DIR] [--trellis REPO_DIR] [--baseline REPO_DIR]
  *          [--runtime built|tsx] [--node-flags '…'] [--json FILE]
  */
-import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -96,6 +96,11 @@ interface Target {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'trellis-bench-proxy-'));
+/** The working directory goes at the end, unless profiles were taken (their line numbers point into its build). */
+function removeWorkDir(): void {
+  if (profileDir) console.log(`Built Trellis and configs kept in ${dir} (the profiles' line numbers refer to it)`);
+  else rmSync(dir, { recursive: true, force: true });
+}
 
 function plainRequest(hostHeader: string, path = '/'): string {
   return `GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\n\r\n`;
@@ -375,9 +380,10 @@ async function main(): Promise<void> {
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(Object.fromEntries([...results].map(([c, ss]) => [c, ss.map((s) => ({ ...s, wrk: { ...s.wrk, raw: undefined } }))])), null, 2));
 }
 
-process.on('SIGINT', () => { void stopAll().then(() => process.exit(130)); });
-main().catch(async (e: Error) => {
+process.on('SIGINT', () => { void stopAll().then(() => { removeWorkDir(); process.exit(130); }); });
+main().then(removeWorkDir, async (e: Error) => {
   console.error(e.message);
   await stopAll();
+  removeWorkDir();
   process.exit(1);
 });
