@@ -51,3 +51,24 @@ for (const [what, names, values] of CASES) {
     assert.deepEqual(values, v0);
   });
 }
+
+test('FieldList: new names set before any copy (the metadata-exchange pair) read and iterate like the Map', () => {
+  const names = ['host', 'user-agent'];
+  const values = ['a.ns', 'wrk'];
+  const want = asMap(names, values);
+  const f = new FieldList('a.ns:80', 'GET', '/p?q', 'http', names, values);
+  for (const [k, v] of [['x-envoy-peer-metadata-id', 'sidecar~1'], ['x-envoy-peer-metadata', 'AAA'], ['x-envoy-peer-metadata-id', 'sidecar~2']] as const) {
+    f.set(k, v);
+    want.set(k, v);
+  }
+  assert.deepEqual(entries(f), [...want.entries()]);
+  assert.equal(f.get('x-envoy-peer-metadata-id'), 'sidecar~2');
+  assert.equal(f.has('x-envoy-peer-metadata'), true);
+  // Then a change to a field the request had, and a deletion of an added one: the copy keeps both kinds.
+  f.set('user-agent', 'curl');
+  want.set('user-agent', 'curl');
+  assert.equal(f.delete('x-envoy-peer-metadata'), want.delete('x-envoy-peer-metadata'));
+  assert.deepEqual(entries(f), [...want.entries()]);
+  assert.deepEqual(names, ['host', 'user-agent']);
+  assert.deepEqual(values, ['a.ns', 'wrk']);
+});

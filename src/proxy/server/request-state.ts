@@ -15,13 +15,17 @@ import type { RequestHeaders, RouteDecision, RouterRequest } from '../router/ind
  * name once with repeated fields joined by `,`, in arrival order, found by a linear search. A
  * request carries a handful of fields and is asked for a few of them; this is cheaper than
  * building a hash table per request. Without repeated names (the usual request) it reads the
- * parser's own arrays; repeated names, or a change, make it keep its own copy.
+ * parser's own arrays, and new names set (Istio's metadata-exchange pair) go to a short list of
+ * their own; repeated names, or changing or deleting a field, make it keep its own copy.
  */
 export class FieldList implements RequestHeaders {
   private n: readonly string[];
   private v: readonly string[];
   /** Whether `n` and `v` are this list's own, pseudo-headers first, each name once. */
   private own = false;
+  /** Before a copy: names set that the request did not have, and their values. */
+  private an: string[] | undefined;
+  private av: string[] | undefined;
 
   constructor(
     private readonly authority: string, private readonly method: string, private readonly path: string, private readonly scheme: string,
@@ -49,6 +53,8 @@ export class FieldList implements RequestHeaders {
       n.push(k);
       v.push(values[i]!);
     }
+    if (this.an !== undefined) { n.push(...this.an); v.push(...this.av!); }
+    this.an = this.av = undefined;
     this.n = n;
     this.v = v;
     this.own = true;
@@ -72,7 +78,10 @@ export class FieldList implements RequestHeaders {
       }
     }
     const i = this.at(name);
-    return i < 0 ? undefined : this.v[i];
+    if (i >= 0) return this.v[i];
+    const an = this.an;
+    if (an !== undefined) for (let j = 0; j < an.length; j++) if (an[j] === name) return this.av![j];
+    return undefined;
   }
 
   has(name: string): boolean {
@@ -80,6 +89,14 @@ export class FieldList implements RequestHeaders {
   }
 
   set(name: string, value: string): this {
+    if (!this.own && name.charCodeAt(0) !== 58 /* : */ && this.at(name) < 0) {
+      const an = (this.an ??= []);
+      const av = (this.av ??= []);
+      const j = an.indexOf(name);
+      if (j >= 0) av[j] = value;
+      else { an.push(name); av.push(value); }
+      return this;
+    }
     const { n, v } = this.copy();
     const i = this.at(name);
     if (i >= 0) v[i] = value;
@@ -106,6 +123,8 @@ export class FieldList implements RequestHeaders {
     const n = this.n;
     const v = this.v;
     for (let i = 0; i < n.length; i++) fn(v[i]!, n[i]!);
+    const an = this.an;
+    if (an !== undefined) for (let j = 0; j < an.length; j++) fn(this.av![j]!, an[j]!);
   }
 }
 
