@@ -2,16 +2,17 @@
  * Writes made while the event loop handles one batch of socket events go out together at the end
  * of the batch (setImmediate, the phase after I/O polling). The bytes for each socket are held
  * here, not in the socket: a lone piece (the usual head, or head and small body in one buffer) is
- * then one plain `socket.write` at the flush, without the Writable's corked-chunk bookkeeping;
- * several pieces go out corked, as one writev. The number of write syscalls stays the same, but
- * they come back to back, so a peer woken by the first finds the rest already there instead of
- * being woken once per write.
+ * then one write at the flush, straight to the socket's handle when nothing is queued in it
+ * (direct-write.ts), without the Writable's corked-chunk bookkeeping; several pieces go out
+ * corked, as one writev. The number of write syscalls stays the same, but they come back to back,
+ * so a peer woken by the first finds the rest already there instead of being woken once per write.
  *
  * Every write to a socket written through here must come through here too: `batchWrite` for
  * bytes, `batchEnd` to end it after what is held, `flushWrites` before the socket is handed to
  * other code. Strings are latin1 (serialize.ts turns anything beyond into bytes first).
  */
 import type { Socket } from 'node:net';
+import { writeDirect } from './direct-write.js';
 
 type Piece = string | Buffer;
 const HELD = Symbol('trellis.writeBatch');
@@ -24,8 +25,8 @@ let scheduled = false;
 
 function send(s: Socket, p: Piece | Piece[]): void {
   if (s.destroyed) return;
-  if (typeof p === 'string') s.write(p, 'latin1');
-  else if (!Array.isArray(p)) s.write(p);
+  if (typeof p === 'string') { if (!writeDirect(s, p)) s.write(p, 'latin1'); }
+  else if (!Array.isArray(p)) { if (!writeDirect(s, p)) s.write(p); }
   else {
     s.cork();
     for (let i = 0; i < p.length; i++) {
