@@ -188,3 +188,24 @@ test('random and mutated input never throws', { timeout: 20_000 }, () => {
     }
   }
 });
+
+test('reuseHead: one head object refilled per response reads each response as a fresh parser does', () => {
+  const text = [
+    'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: 1\r\nX-B: 2\r\n\r\nabc',
+    'HTTP/1.1 100 Continue\r\n\r\n',
+    'HTTP/1.0 404 Not Found\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n2\r\nhi\r\n0\r\n\r\n',
+    'HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n',
+  ].join('');
+  const snapshot = (h: Http1Head) => JSON.parse(JSON.stringify(h)) as Http1Head;
+  const fresh: Http1Head[] = [];
+  const a = new Http1Parser('response', { onHead: (h) => fresh.push(snapshot(h)), onBody() {}, onEnd() {}, onError: (e) => assert.fail(e.message) });
+  a.execute(Buffer.from(text, 'latin1'));
+  const reused: Http1Head[] = [];
+  const objects = new Set<Http1Head>();
+  const b = new Http1Parser('response', { onHead: (h) => { objects.add(h); reused.push(snapshot(h)); }, onBody() {}, onEnd() {}, onError: (e) => assert.fail(e.message) });
+  b.reuseHead = true;
+  b.execute(Buffer.from(text, 'latin1'));
+  assert.equal(fresh.length, 3);
+  assert.deepEqual(reused, fresh);
+  assert.equal(objects.size, 1, 'the same head object every time');
+});

@@ -140,6 +140,12 @@ export class Http1Parser {
    * for later are copied. Body chunks handed to `onBody` are views the handler must copy itself.
    */
   reusedInput = false;
+  /**
+   * Each head is the same object, refilled (a response parser whose handler copies what it needs
+   * from the head in onHead): no head object and no field arrays per message.
+   */
+  reuseHead = false;
+  private spareHead: Http1Head | undefined;
   private state: S = S.Head;
   private pending: Buffer | undefined;
   private remaining = 0;
@@ -398,10 +404,24 @@ export class Http1Parser {
   private parseHead(s: string): Http1Head | undefined {
     const lineEnd = s.indexOf('\r\n');
     const first = lineEnd < 0 ? s.length : lineEnd;
-    const head: Http1Head = {
-      method: '', target: '', status: 0, reason: '', minor: 1, names: [], values: [],
-      keepAlive: true, contentLength: -1, chunked: false, hasBody: false, upgrade: false, expectContinue: false,
-    };
+    let head: Http1Head;
+    if (this.reuseHead && this.spareHead !== undefined) {
+      head = this.spareHead;
+      head.method = head.target = head.reason = '';
+      head.status = 0;
+      head.minor = 1;
+      head.names.length = 0;
+      head.values.length = 0;
+      head.keepAlive = true;
+      head.contentLength = -1;
+      head.chunked = head.hasBody = head.upgrade = head.expectContinue = false;
+    } else {
+      head = {
+        method: '', target: '', status: 0, reason: '', minor: 1, names: [], values: [],
+        keepAlive: true, contentLength: -1, chunked: false, hasBody: false, upgrade: false, expectContinue: false,
+      };
+      if (this.reuseHead) this.spareHead = head;
+    }
     let versionAt: number;
     let versionEnd = first;
     if (this.kind === 'request') {

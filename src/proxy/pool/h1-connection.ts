@@ -80,6 +80,8 @@ export class H1Connection implements ParserHandler, BodyProducer, BodySink {
   constructor(readonly host: Host, private readonly owner: ConnectionOwner, onConnected: (c: H1Connection) => void) {
     this.parser = new Http1Parser('response', this);
     this.parser.reusedInput = true;
+    // onHead copies what it needs from the head (endToEndHeaders): the parser refills one head.
+    this.parser.reuseHead = true;
     // Reads land in one buffer shared by every upstream connection (no allocation per read, no
     // stream machinery): the parser copies what it keeps, onBody copies body bytes.
     const onread = sharedOnread((chunk) => this.parser.execute(chunk));
