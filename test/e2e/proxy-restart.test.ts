@@ -61,6 +61,7 @@ test('in-process: control plane stopped and restarted on the same address under 
   cleanups.push(async () => { await cp2?.close(); await mesh.close(); });
 
   const load = startLoad({ host: IP, port: 15001, path: 'http://web:8080/steady' }, 80, okFrom('web'));
+  const loadStarted = Date.now();
   cleanups.push(() => load.stop());
   await sleep(600);
   const port = mesh.cp.xdsPort;
@@ -73,10 +74,13 @@ test('in-process: control plane stopped and restarted on the same address under 
   await waitFor('reconnected', () => mesh.proxy.xds.isConnected, 10_000);
   await waitFor('the new control plane\'s config in effect', () => (load.result.labels.get('two') ?? 0) > 0, 5000);
   await sleep(300);
+  const loadSeconds = (Date.now() - loadStarted) / 1000;
   const r = await load.stop();
   assert.equal(r.failed, 0, describeLoad(r));
   assert.ok((r.labels.get('one') ?? 0) > 50 && (r.labels.get('two') ?? 0) > 0, describeLoad(r));
-  assert.ok(r.ok >= 150, describeLoad(r));
+  // Steady throughout, outage included: most of the 80 requests/s the load meant to send were answered.
+  // (The run's length depends on how soon the proxy reconnects, so a fixed count would not do.)
+  assert.ok(r.ok >= 0.75 * 80 * loadSeconds, `${describeLoad(r)} over ${loadSeconds.toFixed(1)} s`);
 });
 
 /** A free TCP port on 127.0.0.1 (for a control plane that must come back on the same one). */
