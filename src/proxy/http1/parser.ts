@@ -121,6 +121,14 @@ function tokens(v: string): string[] {
   return out;
 }
 
+/** The minor version of `HTTP/1.0` or `HTTP/1.1` at `at` in `s`, else -1 (compared char by char). */
+function http1Minor(s: string, at: number): number {
+  if (s.charCodeAt(at) !== 0x48 || s.charCodeAt(at + 1) !== 0x54 || s.charCodeAt(at + 2) !== 0x54 || s.charCodeAt(at + 3) !== 0x50) return -1;
+  if (s.charCodeAt(at + 4) !== 0x2f || s.charCodeAt(at + 5) !== 0x31 || s.charCodeAt(at + 6) !== 0x2e) return -1;
+  const m = s.charCodeAt(at + 7) - 0x30;
+  return m === 0 || m === 1 ? m : -1;
+}
+
 function digitsOnly(s: string): boolean {
   if (s.length === 0 || s.length > 15) return false;
   for (let i = 0; i < s.length; i++) {
@@ -410,8 +418,6 @@ export class Http1Parser {
       head.method = head.target = head.reason = '';
       head.status = 0;
       head.minor = 1;
-      head.names.length = 0;
-      head.values.length = 0;
       head.keepAlive = true;
       head.contentLength = -1;
       head.chunked = head.hasBody = head.upgrade = head.expectContinue = false;
@@ -448,9 +454,9 @@ export class Http1Parser {
       if (!validValue(head.reason, 0, head.reason.length)) return void this.fail(400, 'invalid reason phrase');
     }
     // The version compared in place: no string cut for the usual HTTP/1.1 and HTTP/1.0.
-    if (versionEnd - versionAt === 8 && s.startsWith('HTTP/1.', versionAt) && (s.charCodeAt(versionAt + 7) === 0x31 || s.charCodeAt(versionAt + 7) === 0x30)) {
-      head.minor = s.charCodeAt(versionAt + 7) - 0x30;
-    } else {
+    const minor = versionEnd - versionAt === 8 ? http1Minor(s, versionAt) : -1;
+    if (minor >= 0) head.minor = minor;
+    else {
       const version = s.slice(versionAt, versionEnd);
       if (/^HTTP\/\d\.\d$/.test(version)) return void this.fail(505, `unsupported HTTP version ${version}`);
       return void this.fail(400, 'malformed HTTP version');
@@ -478,8 +484,9 @@ export class Http1Parser {
       if (++count > this.limits.maxHeaders) return void this.fail(431, `more than ${this.limits.maxHeaders} header fields`);
       const name = knownFieldName(s, p, colon) ?? s.slice(p, colon).toLowerCase();
       const value = s.slice(vs, ve);
-      head.names.push(name);
-      head.values.push(value);
+      // By index: a refilled head overwrites its arrays (their length is set once, below, if it changed).
+      head.names[count - 1] = name;
+      head.values[count - 1] = value;
       switch (name) {
         case 'content-length':
           // Repeated fields, and the members of a list, must all agree.
@@ -508,6 +515,10 @@ export class Http1Parser {
           break;
       }
       p = e + 2;
+    }
+    if (head.names.length !== count) {
+      head.names.length = count;
+      head.values.length = count;
     }
 
     if (connection === undefined) {
