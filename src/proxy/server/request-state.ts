@@ -39,8 +39,8 @@ export class FieldList implements RequestHeaders {
   }
 
   /** Makes the fields this list's own: pseudo-headers, then each name once (repeats joined). */
-  private copy(): { n: string[]; v: string[] } {
-    if (this.own) return { n: this.n as string[], v: this.v as string[] };
+  private copy(): void {
+    if (this.own) return;
     const n = [...PSEUDO];
     const v = [this.authority, this.method, this.path, this.scheme];
     const names = this.n;
@@ -58,7 +58,6 @@ export class FieldList implements RequestHeaders {
     this.n = n;
     this.v = v;
     this.own = true;
-    return { n, v };
   }
 
   private at(name: string): number {
@@ -97,7 +96,9 @@ export class FieldList implements RequestHeaders {
       else { an.push(name); av.push(value); }
       return this;
     }
-    const { n, v } = this.copy();
+    this.copy();
+    const n = this.n as string[];
+    const v = this.v as string[];
     const i = this.at(name);
     if (i >= 0) v[i] = value;
     else { n.push(name); v.push(value); }
@@ -105,7 +106,9 @@ export class FieldList implements RequestHeaders {
   }
 
   delete(name: string): boolean {
-    const { n, v } = this.copy();
+    this.copy();
+    const n = this.n as string[];
+    const v = this.v as string[];
     const i = this.at(name);
     if (i < 0) return false;
     n.splice(i, 1);
